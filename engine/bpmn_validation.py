@@ -1,0 +1,253 @@
+"""Validate a BPMN file and its forms before it may be deployed.
+
+Every finding names the file, the element id and the line, so a designer can go straight to
+it in the modeler. Checks, in order: well-formed XML, the BPMN 2.0 XSD, then our own rules
+(lanes are known roles, user tasks sit in lanes and name their org-unit variable, forms exist
+and are valid JSON Schema, conditions, scripts and timer expressions are accepted by the
+restricted evaluator), then SpiffWorkflow's own parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import isodate
+import jsonschema
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.errors import BpmnProblem, BpmnValidationError, ScriptError
+from engine.script_sandbox import check_expression, parse_script
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+FORM_PROPERTY = "formJsonSchemaFilename"
+_USER_TASK_TAGS = ("userTask", "manualTask")
+
+
+@dataclass(frozen=True)
+class ValidatedBpmn:
+    """What validation learned about a file: its main process and the forms it uses."""
+
+    process_id: str
+    name: str
+    form_files: tuple[str, ...]
+
+
+@functools.cache
+def _xsd() -> BpmnValidator:
+    """Build the XSD validator once; it costs ~15 ms."""
+    return BpmnValidator()
+
+
+def user_task_properties(element: etree._Element) -> dict[str, str]:
+    """Read ``spiffworkflow:property`` name/value pairs of a flow node."""
+    props = element.xpath(
+        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
+    )
+    return {p.get("name"): p.get("value", "") for p in props}
+
+
+def referenced_forms(xml: bytes) -> list[str]:
+    """List the form file names a BPMN file refers to (best effort; bad XML gives [])."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError:
+        return []
+    path = f".//spiffworkflow:property[@name='{FORM_PROPERTY}']/@value"
+    return sorted(set(root.xpath(path, namespaces=NS)))
+
+
+class _Checker:
+    def __init__(self, file_name: str, root: etree._Element):
+        self.file_name = file_name
+        self.root = root
+        self.problems: list[BpmnProblem] = []
+
+    def add(self, message: str, element: Any = None, line: int | None = None) -> None:
+        element_id = element.get("id") if element is not None else None
+        if line is None and element is not None:
+            line = element.sourceline
+        self.problems.append(BpmnProblem(self.file_name, message, element_id, line))
+
+    def element_at_line(self, line: int | None) -> Any:
+        if line is None:
+            return None
+        for el in self.root.iter():
+            if el.sourceline == line and isinstance(el.tag, str) and el.get("id"):
+                return el
+        return None
+
+
+def _parse_xml(file_name: str, xml: bytes) -> etree._Element:
+    try:
+        return etree.fromstring(xml, etree.XMLParser(remove_blank_text=False))
+    except etree.XMLSyntaxError as err:
+        raise BpmnValidationError(
+            [BpmnProblem(file_name, f"not well-formed XML: {err.msg}", None, err.lineno)]
+        ) from err
+
+
+def _check_xsd(checker: _Checker) -> None:
+    xsd = _xsd()
+    copy = etree.fromstring(etree.tostring(checker.root))
+    xsd.preprocess(copy)
+    if xsd.validator.validate(copy):
+        return
+    for err in xsd.validator.error_log:
+        checker.add(f"BPMN schema: {err.message}", checker.element_at_line(err.line), err.line)
+
+
+def _main_process(checker: _Checker, stem: str) -> Any:
+    processes = checker.root.findall("bpmn:process", NS)
+    if not processes:
+        checker.add("the file defines no bpmn:process")
+        return None
+    for proc in processes:
+        if proc.get("id") == stem:
+            return proc
+    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    if len(executable) == 1:
+        return executable[0]
+    checker.add(f"cannot tell the main process: name one process id {stem!r}", processes[0])
+    return None
+
+
+def _check_lanes(checker: _Checker, process: Any, known_lanes: Collection[str]) -> None:
+    in_lane: set[str] = set()
+    for lane in process.iterfind(".//bpmn:lane", NS):
+        name = (lane.get("name") or "").strip()
+        if name not in known_lanes:
+            checker.add(
+                f"lane {name!r} names no known role (known: {', '.join(sorted(known_lanes))})",
+                lane,
+            )
+        in_lane.update(ref.text.strip() for ref in lane.iterfind("bpmn:flowNodeRef", NS))
+    for tag in _USER_TASK_TAGS:
+        for task in process.iterfind(f".//bpmn:{tag}", NS):
+            if task.get("id") not in in_lane:
+                checker.add("user task is in no lane: every user task needs a role lane", task)
+
+
+def _check_user_tasks(
+    checker: _Checker,
+    process: Any,
+    forms: Mapping[str, Any],
+    required: Collection[str],
+) -> list[str]:
+    used: list[str] = []
+    for tag in _USER_TASK_TAGS:
+        for task in process.iterfind(f".//bpmn:{tag}", NS):
+            props = user_task_properties(task)
+            for name in required:
+                if not props.get(name):
+                    checker.add(f"user task has no spiffworkflow property {name!r}", task)
+            form = props.get(FORM_PROPERTY)
+            if not form:
+                continue
+            used.append(form)
+            if form not in forms:
+                checker.add(f"form file {form!r} is missing", task)
+                continue
+            try:
+                jsonschema.Draft202012Validator.check_schema(forms[form])
+            except jsonschema.SchemaError as err:
+                checker.add(f"form {form!r} is not a valid JSON Schema: {err.message}", task)
+    return used
+
+
+def _check_expressions(checker: _Checker, process: Any) -> None:
+    for cond in process.iterfind(".//bpmn:conditionExpression", NS):
+        owner = cond.getparent()
+        try:
+            check_expression((cond.text or "").strip())
+        except ScriptError as err:
+            checker.add(f"condition: {err}", owner, cond.sourceline)
+    for script in process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        try:
+            for _name, expression in parse_script(script.text or ""):
+                check_expression(expression)
+        except ScriptError as err:
+            checker.add(f"script: {err}", script.getparent(), script.sourceline)
+    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        for timer in process.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
+            event = timer.getparent().getparent()
+            try:
+                _check_timer(kind, (timer.text or "").strip())
+            except (ScriptError, ValueError, isodate.ISO8601Error) as err:
+                checker.add(f"timer {kind}: {err}", event, timer.sourceline)
+
+
+def _check_timer(kind: str, text: str) -> None:
+    """A timer is an expression; when it is a string literal, it must be valid ISO 8601."""
+    check_expression(text)
+    node = ast.parse(text, mode="eval").body
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return  # a variable or function call: checked when the timer is reached
+    value = node.value
+    if kind == "timeDuration":
+        isodate.parse_duration(value)
+    elif kind == "timeDate":
+        parsed = isodate.parse_datetime(value)
+        if parsed.tzinfo is None:
+            raise ValueError(f"{value!r} has no time zone")
+    else:
+        parts = value.split("/")
+        if not parts[0].startswith("R") or len(parts) < 2:
+            raise ValueError(f"{value!r} is not an ISO 8601 repeating interval (R[n]/...)")
+        isodate.parse_duration(parts[-1])
+
+
+def _check_spiff_parse(checker: _Checker, xml: bytes, process_id: str) -> None:
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.fromstring(xml), checker.file_name)
+        parser.get_spec(process_id)
+    except ValidationException as err:
+        line = err.line_number if isinstance(err.line_number, int) else None
+        checker.problems.append(
+            BpmnProblem(checker.file_name, str(err).splitlines()[0], err.id or None, line)
+        )
+
+
+def validate_bpmn(
+    file_name: str,
+    xml: bytes,
+    forms: Mapping[str, Any],
+    known_lanes: Collection[str],
+    required_task_properties: Collection[str] = (),
+) -> ValidatedBpmn:
+    """Validate one BPMN file with the forms it refers to.
+
+    Raises:
+        BpmnValidationError: with every problem found, each naming element and line.
+    """
+    root = _parse_xml(file_name, xml)
+    checker = _Checker(file_name, root)
+    _check_xsd(checker)
+    if checker.problems:
+        raise BpmnValidationError(checker.problems)
+    stem = file_name.rsplit("/", 1)[-1].removesuffix(".bpmn")
+    process = _main_process(checker, stem)
+    if process is None:
+        raise BpmnValidationError(checker.problems)
+    _check_lanes(checker, process, known_lanes)
+    used = _check_user_tasks(checker, process, forms, required_task_properties)
+    _check_expressions(checker, process)
+    if not checker.problems:
+        _check_spiff_parse(checker, xml, process.get("id"))
+    if checker.problems:
+        raise BpmnValidationError(checker.problems)
+    return ValidatedBpmn(
+        process_id=process.get("id"),
+        name=process.get("name") or process.get("id"),
+        form_files=tuple(sorted(set(used))),
+    )

@@ -1,0 +1,151 @@
+"""The only module that drives SpiffWorkflow objects. They never leave ``engine``.
+
+Callers get plain :class:`ReadyTask` views and opaque :class:`BpmnWorkflow` handles that they
+pass back to the host; they never call Spiff methods themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import ConflictError, NotFoundError, ScriptError, WorkflowStepError
+from engine.script_sandbox import RestrictedScriptEngine
+from engine.serialization import StateSerializer
+from engine.spec_registry import ParsedSpec
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person, as the rest of gridcase sees it."""
+
+    id: str
+    element_id: str
+    title: str
+    lane: str | None
+    properties: Mapping[str, str]
+    data: Mapping[str, Any]
+
+    @property
+    def form(self) -> str | None:
+        return self.properties.get("formJsonSchemaFilename")
+
+
+@dataclass(frozen=True)
+class EndState:
+    """Where a finished workflow ended."""
+
+    element_id: str
+    properties: Mapping[str, str]
+
+
+def _element_of(err: Exception) -> str | None:
+    spec = getattr(err, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+
+
+def _explain(err: Exception) -> str:
+    cause = err.__cause__ or getattr(err, "exception", None)
+    if isinstance(cause, ScriptError):
+        return str(cause)
+    return str(err)
+
+
+class WorkflowHost:
+    """Starts, advances, serializes and inspects workflows with the restricted script engine."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None):
+        self.script_engine = RestrictedScriptEngine(functions)
+        self.serializer = StateSerializer()
+
+    def start(self, parsed: ParsedSpec, data: Mapping[str, Any]) -> BpmnWorkflow:
+        """Create a workflow, seed its start data and run it to the first waiting point."""
+        wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=self.script_engine)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        self._advance(wf)
+        return wf
+
+    def load(self, parsed: ParsedSpec, state: str) -> BpmnWorkflow:
+        """Rebuild a stored workflow around its cached spec."""
+        wf = self.serializer.load(state, parsed.spec, parsed.subprocess_specs)
+        wf.script_engine = self.script_engine
+        return wf
+
+    def dump(self, wf: BpmnWorkflow) -> str:
+        return self.serializer.dump(wf)
+
+    def ready_tasks(self, wf: BpmnWorkflow) -> list[ReadyTask]:
+        """The user tasks waiting for people, in tree order."""
+        return [
+            ReadyTask(
+                id=str(t.id),
+                element_id=t.task_spec.bpmn_id,
+                title=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                lane=t.task_spec.lane,
+                properties=dict(t.task_spec.extensions.get("properties", {})),
+                data=t.data,
+            )
+            for t in wf.get_tasks(state=TaskState.READY, manual=True)
+        ]
+
+    def complete(self, wf: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> None:
+        """Complete a ready user task with ``data`` and run on to the next waiting point.
+
+        Raises:
+            NotFoundError: the workflow has no such task.
+            ConflictError: the task is not waiting (already completed or cancelled).
+            WorkflowStepError: a condition or script failed further on.
+        """
+        try:
+            task = wf.get_task_from_id(UUID(task_id))
+        except (ValueError, TaskNotFoundException) as err:
+            raise NotFoundError(f"task {task_id} not found") from err
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise ConflictError(f"task {task_id} is not waiting (state {task.state_name})")
+        task.set_data(**data)
+        try:
+            task.run()
+        except SpiffWorkflowException as err:
+            raise WorkflowStepError(_explain(err), _element_of(err)) from err
+        self._advance(wf)
+
+    def _advance(self, wf: BpmnWorkflow) -> None:
+        try:
+            wf.do_engine_steps()
+        except SpiffWorkflowException as err:
+            raise WorkflowStepError(_explain(err), _element_of(err)) from err
+
+    def is_completed(self, wf: BpmnWorkflow) -> bool:
+        return wf.is_completed()
+
+    def end_state(self, wf: BpmnWorkflow) -> EndState | None:
+        """The end event a completed workflow reached, or None while it runs."""
+        if not wf.is_completed():
+            return None
+        ends = [
+            t
+            for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+            if t.workflow is wf
+        ]
+        if not ends:
+            return None
+        last = max(ends, key=lambda t: t.last_state_change)
+        return EndState(
+            element_id=last.task_spec.bpmn_id,
+            properties=dict(last.task_spec.extensions.get("properties", {})),
+        )
+
+    def data(self, wf: BpmnWorkflow) -> dict[str, Any]:
+        """The current process variables: the data of the most recently finished task."""
+        if wf.is_completed():
+            return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
+        return dict(wf.last_task.data) if wf.last_task else {}
+

@@ -1,0 +1,272 @@
+"""Instance operations inside a unit of work: start, complete, claim, unclaim.
+
+Each call loads the workflow, advances it, then writes state, the task projection and the
+journal in the caller's transaction. The caller (a use case) commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine.db import utcnow
+from engine.errors import ConflictError, NotFoundError
+from engine.host import EndState, ReadyTask, WorkflowHost
+from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord
+from engine.spec_registry import ParsedSpec, SpecRegistry
+from engine.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who a ready task is for: a role in an org unit, optionally one person, and a deadline."""
+
+    role: str | None
+    unit_key: str | None
+    unit_path: str | None = None
+    assignee: str | None = None
+    due_at: datetime | None = None
+
+
+class Assigner(Protocol):
+    """Resolves lanes and process variables to org roles and units (the domain provides it)."""
+
+    def assign(self, task: ReadyTask) -> Assignment: ...
+
+
+@dataclass
+class Transition:
+    """The outcome of one operation on an instance."""
+
+    instance: ProcessInstance
+    data: dict[str, Any]
+    opened: list[TaskRecord] = field(default_factory=list)
+    closed: list[TaskRecord] = field(default_factory=list)
+    ready: list[TaskRecord] = field(default_factory=list)
+    end: EndState | None = None
+
+
+@dataclass
+class Engine:
+    """Bundles what instance operations need: the host, the spec registry, the assigner."""
+
+    host: WorkflowHost
+    registry: SpecRegistry
+    assigner: Assigner
+
+    def parsed(self, version: ProcessVersion) -> ParsedSpec:
+        return self.registry.parsed(
+            version.process_id,
+            version.content_hash,
+            version.file_name,
+            version.bpmn_xml,
+            version.forms,
+        )
+
+
+def journal(
+    uow: UnitOfWork,
+    instance: ProcessInstance | None,
+    actor: str,
+    action: str,
+    *,
+    task: TaskRecord | None = None,
+    reason: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> JournalEntry:
+    """Append one audit record in the current transaction."""
+    entry = JournalEntry(
+        instance_id=instance.id if instance else None,
+        business_key=instance.business_key if instance else None,
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        task_id=task.id if task else None,
+        element_id=task.element_id if task else None,
+        reason=reason,
+        payload=dict(payload or {}),
+    )
+    uow.journal.add(entry)
+    return entry
+
+
+def start_instance(
+    uow: UnitOfWork,
+    engine: Engine,
+    process_id: str,
+    business_key: str,
+    data: Mapping[str, Any],
+    actor: str,
+) -> Transition:
+    """Start the latest version of ``process_id`` and project its first tasks.
+
+    Raises:
+        NotFoundError: no version of the process is deployed.
+        WorkflowStepError: a script or condition failed before the first wait.
+    """
+    version = uow.versions.latest(process_id)
+    if version is None:
+        raise NotFoundError(f"process {process_id!r} is not deployed")
+    wf = engine.host.start(engine.parsed(version), data)
+    now = utcnow()
+    instance = ProcessInstance(
+        version_id=version.id,
+        process_id=process_id,
+        business_key=business_key,
+        state=engine.host.dump(wf),
+        created_at=now,
+        updated_at=now,
+    )
+    uow.instances.add(instance)
+    journal(uow, instance, actor, "started", payload={"version": version.version, **data})
+    return _project(uow, engine, instance, wf, actor)
+
+
+def complete_task(
+    uow: UnitOfWork,
+    engine: Engine,
+    task_id: str,
+    data: Mapping[str, Any],
+    actor: str,
+) -> Transition:
+    """Complete a ready task as ``actor`` and advance its instance.
+
+    Raises:
+        NotFoundError: unknown task.
+        ConflictError: the task is finished, held by someone else, or the instance changed.
+        WorkflowStepError: a condition or script failed while advancing.
+    """
+    record = uow.tasks.get(task_id)
+    if record.state != "ready":
+        raise ConflictError(f"task {task_id} is already {record.state}")
+    if record.assignee and record.assignee != actor:
+        raise ConflictError(f"task {task_id} is claimed by {record.assignee}")
+    instance = uow.instances.get(record.instance_id)
+    wf = _load(uow, engine, instance)
+    engine.host.complete(wf, task_id, data)
+    record.state = "completed"
+    record.completed_at = utcnow()
+    record.completed_by = actor
+    journal(uow, instance, actor, "completed", task=record, payload=data)
+    return _project(uow, engine, instance, wf, actor, completed=record)
+
+
+def claim_task(uow: UnitOfWork, task_id: str, actor: str) -> TaskRecord:
+    """Take a ready task for oneself.
+
+    Raises:
+        ConflictError: it is finished or someone else holds it.
+    """
+    record = _ready(uow, task_id)
+    if record.assignee == actor:
+        return record
+    if not uow.tasks.set_assignee(task_id, actor, None, utcnow()):
+        raise ConflictError(f"task {task_id} is already claimed by {record.assignee}")
+    journal(uow, uow.instances.get(record.instance_id), actor, "claimed", task=record)
+    return uow.tasks.get(task_id)
+
+
+def unclaim_task(
+    uow: UnitOfWork, task_id: str, actor: str, *, reason: str | None = None, force: bool = False
+) -> TaskRecord:
+    """Give a claimed task back to its unit (``force`` lets a supervisor take it from anyone).
+
+    Raises:
+        ConflictError: the task is finished or held by someone else.
+    """
+    record = _ready(uow, task_id)
+    holder = record.assignee
+    if holder is None:
+        return record
+    if holder != actor and not force:
+        raise ConflictError(f"task {task_id} is claimed by {holder}")
+    if not uow.tasks.set_assignee(task_id, None, holder, None):
+        raise ConflictError(f"task {task_id} changed; reload and retry")
+    journal(
+        uow, uow.instances.get(record.instance_id), actor, "unclaimed", task=record,
+        reason=reason, payload={"from": holder},
+    )
+    return uow.tasks.get(task_id)
+
+
+def load_data(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> dict[str, Any]:
+    """The current process variables of an instance."""
+    return engine.host.data(_load(uow, engine, instance))
+
+
+def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
+    record = uow.tasks.get(task_id)
+    if record.state != "ready":
+        raise ConflictError(f"task {task_id} is already {record.state}")
+    return record
+
+
+def _load(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Any:
+    version = uow.versions.get(instance.version_id)
+    return engine.host.load(engine.parsed(version), instance.state)
+
+
+def _project(
+    uow: UnitOfWork,
+    engine: Engine,
+    instance: ProcessInstance,
+    wf: Any,
+    actor: str,
+    completed: TaskRecord | None = None,
+) -> Transition:
+    """Write state and bring the task projection in line with the workflow's ready tasks."""
+    now = utcnow()
+    host = engine.host
+    ready = {t.id: t for t in host.ready_tasks(wf)}
+    existing = {r.id: r for r in uow.tasks.ready_for_instance(instance.id)}
+    result = Transition(instance=instance, data=host.data(wf))
+    if completed is not None:
+        existing.pop(completed.id, None)
+        result.closed.append(completed)
+    for task_id, record in existing.items():
+        if task_id not in ready:
+            record.state = "cancelled"
+            record.completed_at = now
+            result.closed.append(record)
+            journal(uow, instance, "system", "cancelled", task=record)
+    for task_id, task in ready.items():
+        if task_id in existing:
+            result.ready.append(existing[task_id])
+            continue
+        assignment = engine.assigner.assign(task)
+        record = TaskRecord(
+            id=task_id,
+            instance_id=instance.id,
+            business_key=instance.business_key,
+            element_id=task.element_id,
+            title=task.title,
+            lane=task.lane,
+            role=assignment.role,
+            unit_key=assignment.unit_key,
+            unit_path=assignment.unit_path,
+            assignee=assignment.assignee,
+            form=task.form,
+            properties=dict(task.properties),
+            state="ready",
+            created_at=now,
+            due_at=assignment.due_at,
+        )
+        uow.tasks.add(record)
+        result.opened.append(record)
+        result.ready.append(record)
+        journal(
+            uow, instance, "system", "opened", task=record,
+            payload={"role": record.role, "unit": record.unit_key, "assignee": record.assignee},
+        )
+    instance.state = host.dump(wf)
+    instance.updated_at = now
+    result.end = host.end_state(wf)
+    if result.end is not None:
+        instance.status = "completed"
+        instance.end_event = result.end.element_id
+        instance.ended_at = now
+        journal(uow, instance, actor, "ended", payload={"end_event": result.end.element_id})
+    uow.flush()
+    return result

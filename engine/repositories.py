@@ -1,0 +1,143 @@
+"""Queries over the engine's tables, in SQLAlchemy 2 style. Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFoundError
+from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord
+
+
+class VersionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, version: ProcessVersion) -> None:
+        self.session.add(version)
+
+    def get(self, version_id: int) -> ProcessVersion:
+        found = self.session.get(ProcessVersion, version_id)
+        if found is None:
+            raise NotFoundError(f"process version {version_id} not found")
+        return found
+
+    def latest(self, process_id: str) -> ProcessVersion | None:
+        stmt = (
+            select(ProcessVersion)
+            .where(ProcessVersion.process_id == process_id)
+            .order_by(ProcessVersion.version.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
+
+    def all(self) -> Sequence[ProcessVersion]:
+        stmt = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version)
+        return self.session.scalars(stmt).all()
+
+    def instance_counts(self) -> dict[int, dict[str, int]]:
+        """Instances per version and status: ``{version_id: {status: n}}``."""
+        stmt = select(
+            ProcessInstance.version_id, ProcessInstance.status, func.count()
+        ).group_by(ProcessInstance.version_id, ProcessInstance.status)
+        counts: dict[int, dict[str, int]] = {}
+        for version_id, status, n in self.session.execute(stmt):
+            counts.setdefault(version_id, {})[status] = n
+        return counts
+
+
+class InstanceRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, instance: ProcessInstance) -> None:
+        self.session.add(instance)
+        self.session.flush()
+
+    def get(self, instance_id: int) -> ProcessInstance:
+        found = self.session.get(ProcessInstance, instance_id)
+        if found is None:
+            raise NotFoundError(f"process instance {instance_id} not found")
+        return found
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which tasks a person may see: role grants in units, supervision of subtrees, own tasks.
+
+    ``grants`` are ``(role, unit_key)`` pairs; ``subtrees`` are unit paths whose whole
+    subtree is visible (supervisors); ``person`` sees tasks assigned to them.
+    """
+
+    person: str
+    grants: tuple[tuple[str, str], ...] = ()
+    subtrees: tuple[str, ...] = ()
+
+    def clause(self) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = [TaskRecord.assignee == self.person]
+        parts += [
+            and_(TaskRecord.role == role, TaskRecord.unit_key == unit) for role, unit in self.grants
+        ]
+        parts += [TaskRecord.unit_path.startswith(path, autoescape=True) for path in self.subtrees]
+        return or_(*parts) if parts else false()
+
+
+class TaskRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, task: TaskRecord) -> None:
+        self.session.add(task)
+
+    def get(self, task_id: str) -> TaskRecord:
+        found = self.session.get(TaskRecord, task_id)
+        if found is None:
+            raise NotFoundError(f"task {task_id} not found")
+        return found
+
+    def ready_for_instance(self, instance_id: int) -> Sequence[TaskRecord]:
+        stmt = select(TaskRecord).where(
+            TaskRecord.instance_id == instance_id, TaskRecord.state == "ready"
+        )
+        return self.session.scalars(stmt).all()
+
+    def for_instance(self, instance_id: int) -> Sequence[TaskRecord]:
+        stmt = (
+            select(TaskRecord)
+            .where(TaskRecord.instance_id == instance_id)
+            .order_by(TaskRecord.created_at, TaskRecord.id)
+        )
+        return self.session.scalars(stmt).all()
+
+    def set_assignee(
+        self, task_id: str, assignee: str | None, expect: str | None, at: datetime | None
+    ) -> bool:
+        """Atomically change the assignee if it is still ``expect``; False if it was not."""
+        holder = TaskRecord.assignee.is_(None) if expect is None else TaskRecord.assignee == expect
+        stmt = (
+            update(TaskRecord)
+            .where(TaskRecord.id == task_id, TaskRecord.state == "ready", holder)
+            .values(assignee=assignee, claimed_at=at)
+            .execution_options(synchronize_session="fetch")
+        )
+        return self.session.execute(stmt).rowcount == 1
+
+
+class JournalRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, entry: JournalEntry) -> None:
+        self.session.add(entry)
+
+    def for_instance(self, instance_id: int) -> Sequence[JournalEntry]:
+        stmt = (
+            select(JournalEntry)
+            .where(JournalEntry.instance_id == instance_id)
+            .order_by(JournalEntry.at, JournalEntry.id)
+        )
+        return self.session.scalars(stmt).all()

@@ -1,0 +1,126 @@
+"""A restricted evaluator for BPMN conditions, timer expressions and script tasks.
+
+SpiffWorkflow's default environment is plain ``eval``/``exec``: ``__import__('os')`` works
+and even empty builtins can be escaped through the subclass walk. Process designers deploy
+from the web, so their expressions run here instead, in ``simpleeval``: no dunder access, no
+imports, no names but the task data and the functions the domain registers.
+
+Scripts are deliberately tiny: each line is ``name = expression``. Anything more is a business
+rule and belongs in a registered function, not in the diagram.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import simpleeval
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.errors import ScriptError
+
+SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": len,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "round": round,
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+}
+
+
+def _message(expression: str, err: Exception) -> str:
+    if isinstance(err, simpleeval.NameNotDefined):
+        return f"unknown name {err.name!r} in {expression!r}"
+    if isinstance(err, simpleeval.FunctionNotDefined):
+        return f"function {err.func_name!r} is not registered (in {expression!r})"
+    if isinstance(err, simpleeval.FeatureNotAvailable | simpleeval.AttributeDoesNotExist):
+        return f"not allowed in BPMN expressions: {err} (in {expression!r})"
+    return f"{type(err).__name__}: {err} (in {expression!r})"
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates expressions and ``name = expression`` scripts over task data only."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None):
+        super().__init__({})
+        self.functions = {**SAFE_BUILTINS, **(functions or {})}
+
+    def _evaluator(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> Any:
+        names = {"None": None, "True": True, "False": False, **(external or {}), **context}
+        return simpleeval.EvalWithCompoundTypes(names=names, functions=self.functions)
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context=None) -> Any:
+        try:
+            return self._evaluator(context, external_context).eval(expression)
+        except ScriptError:
+            raise
+        except Exception as err:
+            raise ScriptError(_message(expression, err)) from err
+
+    def execute(self, script: str, context: dict[str, Any], external_context=None) -> bool:
+        assignments = parse_script(script)
+        for name, expression in assignments:
+            context[name] = self.evaluate(expression, context, external_context)
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ScriptError("service tasks are run by the host, not by scripts")
+
+
+def parse_script(script: str) -> list[tuple[str, str]]:
+    """Split a script into ``(name, expression)`` pairs, rejecting anything else.
+
+    Raises:
+        ScriptError: the script is not a sequence of simple assignments.
+    """
+    try:
+        tree = ast.parse(script or "")
+    except SyntaxError as err:
+        raise ScriptError(f"line {err.lineno}: syntax error: {err.msg}") from err
+    pairs = []
+    for node in tree.body:
+        if (
+            not isinstance(node, ast.Assign)
+            or len(node.targets) != 1
+            or not isinstance(node.targets[0], ast.Name)
+        ):
+            raise ScriptError(
+                f"line {node.lineno}: scripts may only contain 'name = expression' lines"
+            )
+        name = node.targets[0].id
+        if name.startswith("_"):
+            raise ScriptError(f"line {node.lineno}: names may not start with '_'")
+        pairs.append((name, ast.get_source_segment(script, node.value) or ""))
+    return pairs
+
+
+def check_expression(expression: str) -> None:
+    """Reject an expression the evaluator would refuse, without running it.
+
+    Raises:
+        ScriptError: the expression does not parse or uses dunder names.
+    """
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError as err:
+        raise ScriptError(f"syntax error in {expression!r}: {err.msg}") from err
+    for node in ast.walk(tree):
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(name, str) and name.startswith("__"):
+            raise ScriptError(f"not allowed in BPMN expressions: {name!r} (in {expression!r})")
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """Script engine using :class:`RestrictedEnvironment`; fixes Spiff's ``call_service`` bug."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None):
+        super().__init__(environment=RestrictedEnvironment(functions))
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        raise ScriptError("service tasks are run by the host, not by scripts")

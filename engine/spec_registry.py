@@ -1,0 +1,77 @@
+"""Parse each deployed process version once and keep it.
+
+Parsing costs milliseconds; doing it per request is the classic slowness of BPMN hosts.
+Versions are immutable, so the content hash is a safe cache key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.bpmn_validation import ValidatedBpmn, validate_bpmn
+
+
+def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
+    """Hash a BPMN file together with its forms: either changing makes a new version."""
+    digest = hashlib.sha256(xml)
+    digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ParsedSpec:
+    """A parsed process ready to instantiate."""
+
+    process_id: str
+    content_hash: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    forms: Mapping[str, Any]
+
+
+class SpecRegistry:
+    """Validates BPMN for deployment and caches parsed specs by content hash."""
+
+    def __init__(
+        self, known_lanes: Collection[str], required_task_properties: Collection[str] = ()
+    ):
+        self.known_lanes = frozenset(known_lanes)
+        self.required_task_properties = tuple(required_task_properties)
+        self._parsed: dict[str, ParsedSpec] = {}
+        self._lock = threading.Lock()
+
+    def validate(self, file_name: str, xml: bytes, forms: Mapping[str, Any]) -> ValidatedBpmn:
+        """Validate a file for deployment (see :func:`engine.bpmn_validation.validate_bpmn`)."""
+        return validate_bpmn(
+            file_name, xml, forms, self.known_lanes, self.required_task_properties
+        )
+
+    def parsed(
+        self, process_id: str, digest: str, file_name: str, xml: str, forms: Mapping[str, Any]
+    ) -> ParsedSpec:
+        """Return the parsed spec for a version, parsing it on first use only."""
+        found = self._parsed.get(digest)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._parsed.get(digest)
+            if found is None:
+                parser = SpiffBpmnParser()
+                parser.add_bpmn_xml(etree.fromstring(xml.encode()), file_name)
+                found = ParsedSpec(
+                    process_id=process_id,
+                    content_hash=digest,
+                    spec=parser.get_spec(process_id),
+                    subprocess_specs=parser.get_subprocess_specs(process_id),
+                    forms=forms,
+                )
+                self._parsed[digest] = found
+        return found
