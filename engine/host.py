@@ -109,7 +109,8 @@ class WorkflowHost:
         except (ValueError, TaskNotFoundException) as err:
             raise NotFoundError(f"task {task_id} not found") from err
         if task.state != TaskState.READY or not task.task_spec.manual:
-            raise ConflictError(f"task {task_id} is not waiting (state {task.state_name})")
+            state = TaskState.get_name(task.state)
+            raise ConflictError(f"task {task_id} is not waiting (state {state})")
         task.set_data(**data)
         try:
             task.run()

@@ -40,7 +40,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() rolls back anything uncommitted and detaches objects without expiring
+        # them, so views built inside the block stay readable after it.
         self.session.close()
 
     def commit(self) -> None:
