@@ -1,0 +1,38 @@
+"""Alembic environment: the metadata of every gridcase table, on the caller's connection."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlalchemy import create_engine
+
+import engine.models  # noqa: F401 - registers the engine tables on the shared metadata
+import workflows.models  # noqa: F401 - registers the domain tables
+from engine.db import Base
+
+target_metadata = Base.metadata
+config = context.config
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = os.environ.get("GRIDCASE_DATABASE_URL", "sqlite:///instance/gridcase.db")
+    with create_engine(url).connect() as conn:
+        _run(conn)
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

@@ -1,0 +1,1 @@
+"""The grid-governance domain: org model, case-type catalog, routing, statuses, use cases."""

@@ -1,0 +1,96 @@
+"""The service context every entry point builds once: settings, database, catalog, engine.
+
+The web app, the CLI and the RQ jobs each call :func:`build_context` and then only the use-case
+functions, passing the context in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import inspect
+from sqlalchemy.orm import sessionmaker
+
+from engine.db import make_engine, make_session_factory
+from engine.host import WorkflowHost
+from engine.instances import Engine
+from engine.spec_registry import SpecRegistry
+from workflows.catalog import Catalog
+from workflows.functions import bpmn_functions
+from workflows.org import OrgDirectory, Unit
+from workflows.routing import LaneAssigner
+from workflows.uow import CaseUnitOfWork
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+REQUIRED_TASK_PROPERTIES = ("unit",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are. Read from ``GRIDCASE_*`` environment variables by default."""
+
+    database_url: str = "sqlite:///instance/gridcase.db"
+    bpmn_dir: Path = PROJECT_DIR / "bpmn"
+    redis_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = {
+            "database_url": os.environ.get("GRIDCASE_DATABASE_URL"),
+            "bpmn_dir": os.environ.get("GRIDCASE_BPMN_DIR"),
+            "redis_url": os.environ.get("GRIDCASE_REDIS_URL"),
+        }
+        values = {k: v for k, v in env.items() if v}
+        if "bpmn_dir" in values:
+            values["bpmn_dir"] = Path(values["bpmn_dir"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class GridcaseContext:
+    """Long-lived objects of one process: create once, share across threads."""
+
+    def __init__(self, settings: Settings, catalog: Catalog | None = None):
+        self.settings = settings
+        self.db: SqlEngine = make_engine(settings.database_url)
+        self.session_factory: sessionmaker = make_session_factory(self.db)
+        self.catalog = catalog or Catalog.load()
+        self.directory = OrgDirectory([])
+        self.registry = SpecRegistry(self.catalog.lanes, REQUIRED_TASK_PROPERTIES)
+        self.engine = Engine(
+            host=WorkflowHost(bpmn_functions(self.directory, self.catalog)),
+            registry=self.registry,
+            assigner=LaneAssigner(self.directory, self.catalog),
+        )
+
+    def uow(self) -> CaseUnitOfWork:
+        return CaseUnitOfWork(self.session_factory)
+
+    def reload_org(self) -> None:
+        """Re-read the org tree from the database into the shared directory."""
+        with self.uow() as uow:
+            units = [
+                Unit(
+                    key=u.key, kind=u.kind, level=u.level, name_zh=u.name_zh, name_en=u.name_en,
+                    parent_key=u.parent_key, path=u.path, lat=u.lat, lon=u.lon,
+                    categories=tuple(u.categories or ()),
+                )
+                for u in uow.units.all()
+            ]
+        self.directory.replace(units)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_context(settings: Settings | None = None) -> GridcaseContext:
+    """Build the context and load the org tree if the schema exists."""
+    ctx = GridcaseContext(settings or Settings.from_env())
+    if inspect(ctx.db).has_table("org_units"):
+        ctx.reload_org()
+    return ctx

@@ -1,0 +1,185 @@
+"""Queries over the domain's tables, in SQLAlchemy 2 style. Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from engine.db import utcnow
+from engine.models import TaskRecord
+from engine.repositories import Visibility
+from workflows.errors import NotFoundError
+from workflows.models import ApiToken, Case, CaseCounter, OrgUnit, RoleGrant, User
+
+
+class UnitRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def all(self) -> Sequence[OrgUnit]:
+        return self.session.scalars(select(OrgUnit).order_by(OrgUnit.path)).all()
+
+    def add(self, unit: OrgUnit) -> None:
+        self.session.add(unit)
+
+
+class UserRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+        self.session.flush()
+
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalars(select(User).where(User.username == username)).first()
+
+    def get(self, user_id: int) -> User:
+        found = self.session.get(User, user_id)
+        if found is None:
+            raise NotFoundError(f"user {user_id} not found")
+        return found
+
+    def all(self) -> Sequence[User]:
+        return self.session.scalars(select(User).order_by(User.username)).all()
+
+    def grants(self, user_id: int) -> Sequence[RoleGrant]:
+        stmt = select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)
+        return self.session.scalars(stmt).all()
+
+    def grant(self, user_id: int, role: str, unit_key: str) -> None:
+        self.session.add(RoleGrant(user_id=user_id, role=role, unit_key=unit_key))
+
+    def holders(self, role: str, unit_key: str) -> Sequence[User]:
+        stmt = (
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == role, RoleGrant.unit_key == unit_key, User.active)
+        )
+        return self.session.scalars(stmt).all()
+
+    def add_token(self, token: ApiToken) -> None:
+        self.session.add(token)
+
+    def by_token_hash(self, digest: str) -> tuple[User, ApiToken] | None:
+        stmt = select(User, ApiToken).join(ApiToken).where(ApiToken.token_hash == digest)
+        row = self.session.execute(stmt).first()
+        return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    category: str | None = None
+    unit_path: str | None = None
+
+
+class CaseRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, case: Case) -> None:
+        self.session.add(case)
+        self.session.flush()
+
+    def by_number(self, number: str) -> Case:
+        found = self.session.scalars(select(Case).where(Case.number == number)).first()
+        if found is None:
+            raise NotFoundError(f"case {number} not found")
+        return found
+
+    def find_number(self, number: str) -> Case | None:
+        return self.session.scalars(select(Case).where(Case.number == number)).first()
+
+    def by_instance(self, instance_id: int) -> Case:
+        found = self.session.scalars(select(Case).where(Case.instance_id == instance_id)).first()
+        if found is None:
+            raise NotFoundError(f"no case for instance {instance_id}")
+        return found
+
+    def get(self, case_id: int) -> Case:
+        found = self.session.get(Case, case_id)
+        if found is None:
+            raise NotFoundError(f"case {case_id} not found")
+        return found
+
+    def next_number(self, year: int) -> str:
+        """Allocate the next case number of ``year``; the row lock serializes writers."""
+        dialect = self.session.get_bind().dialect.name
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            upsert(CaseCounter).values(year=year, last=0).on_conflict_do_nothing()
+        )
+        stmt = (
+            update(CaseCounter)
+            .where(CaseCounter.year == year)
+            .values(last=CaseCounter.last + 1)
+            .returning(CaseCounter.last)
+        )
+        last = self.session.execute(stmt).scalar_one()
+        return f"{year}-{last:06d}"
+
+    def count_by_status(self) -> dict[str, int]:
+        stmt = select(Case.status, func.count()).group_by(Case.status)
+        return {status: n for status, n in self.session.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """Inbox filters; ``None`` means no filter. ``status`` is the case status."""
+
+    role: str | None = None
+    unit_key: str | None = None
+    status: str | None = None
+    category: str | None = None
+    overdue: bool = False
+    mine: bool = False
+    search: str | None = None
+
+
+class InboxQuery:
+    """Ready tasks joined with their cases, filtered by what a person may see."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def search(
+        self, visibility: Visibility, flt: InboxFilter, *, limit: int, offset: int
+    ) -> tuple[list[tuple[TaskRecord, Case]], int]:
+        conds = [TaskRecord.state == "ready", visibility.clause()]
+        if flt.role:
+            conds.append(TaskRecord.role == flt.role)
+        if flt.unit_key:
+            conds.append(TaskRecord.unit_key == flt.unit_key)
+        if flt.status:
+            conds.append(Case.status == flt.status)
+        if flt.category:
+            conds.append(Case.category == flt.category)
+        if flt.overdue:
+            conds.append(TaskRecord.due_at < utcnow())
+        if flt.mine:
+            conds.append(TaskRecord.assignee == visibility.person)
+        if flt.search:
+            like = f"%{flt.search}%"
+            conds.append(
+                or_(Case.number.like(like), Case.title.like(like), Case.address.like(like))
+            )
+        joined = select(TaskRecord, Case).join(Case, Case.instance_id == TaskRecord.instance_id)
+        total = self.session.scalar(
+            select(func.count())
+            .select_from(TaskRecord)
+            .join(Case, Case.instance_id == TaskRecord.instance_id)
+            .where(*conds)
+        )
+        stmt = (
+            joined.where(*conds)
+            .order_by(TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(t, c) for t, c in self.session.execute(stmt)], total or 0

@@ -1,0 +1,16 @@
+"""The unit of work for domain use cases: the engine's repositories plus the domain's."""
+
+from __future__ import annotations
+
+from engine.uow import UnitOfWork
+from workflows.repositories import CaseRepository, InboxQuery, UnitRepository, UserRepository
+
+
+class CaseUnitOfWork(UnitOfWork):
+    def __enter__(self) -> CaseUnitOfWork:
+        super().__enter__()
+        self.units = UnitRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.cases = CaseRepository(self.session)
+        self.inbox = InboxQuery(self.session)
+        return self
