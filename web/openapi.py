@@ -1,0 +1,81 @@
+"""The OpenAPI 3 document, built by apispec from the marshmallow schemas."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from web import schemas
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _op(summary: str, ok: str | None, status: str = "200", body: str | None = None,
+        params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "400": {"description": "Invalid input; per-field messages", "content": _json("Error")},
+        "401": {"description": "Not logged in / bad token", "content": _json("Error")},
+        "403": {"description": "Not your role or unit", "content": _json("Error")},
+        "404": {"description": "Not found", "content": _json("Error")},
+        "409": {"description": "Conflict: already completed or changed", "content": _json("Error")},
+    }
+    responses[status] = {"description": "OK", **({"content": _json(ok)} if ok else {})}
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body:
+        op["requestBody"] = {"required": True, "content": _json(body)}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    spec = APISpec(
+        title="gridcase API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Case orchestration for grid-based city governance."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name in ("CaseCreate", "Task", "CaseDetail", "TaskPage", "TaskComplete", "Process",
+                 "Error"):
+        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    spec.path("/api/v1/cases", operations={
+        "post": _op("Report a case", "CaseDetail", "201", body="CaseCreate"),
+    })
+    spec.path("/api/v1/cases/{number}", parameters=[_path_param("number")], operations={
+        "get": _op("A case with its current tasks and full history", "CaseDetail"),
+    })
+    inbox_params = [_query(n) for n in ("role", "unit", "status", "category", "q")] + [
+        _query("overdue", "boolean"), _query("mine", "boolean"),
+        _query("page", "integer"), _query("per_page", "integer"),
+    ]
+    spec.path("/api/v1/tasks", operations={
+        "get": _op("Tasks I may see, most urgent first", "TaskPage", params=inbox_params),
+    })
+    for action, summary in (("claim", "Claim a task"), ("unclaim", "Give a task back")):
+        spec.path(f"/api/v1/tasks/{{task_id}}/{action}", parameters=[_path_param("task_id")],
+                  operations={"post": _op(summary, "Task")})
+    spec.path("/api/v1/tasks/{task_id}/complete", parameters=[_path_param("task_id")],
+              operations={"post": _op("Complete a task with form data", "CaseDetail",
+                                      body="TaskComplete")})
+    spec.path("/api/v1/processes", operations={
+        "get": _op("Deployed processes, versions and instance counts", "Process"),
+    })
+    doc = spec.to_dict()
+    doc["security"] = [{"bearer": []}]
+    return doc

@@ -1,0 +1,183 @@
+"""marshmallow schemas for the API: what comes in and what goes out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from web.security import context
+
+
+def unit_ref(key: str | None) -> dict[str, Any] | None:
+    """A unit key with its names, for display."""
+    if not key:
+        return None
+    directory = context().directory
+    if key not in directory:
+        return {"key": key, "name_zh": key, "name_en": key, "level": None}
+    unit = directory.get(key)
+    return {"key": unit.key, "name_zh": unit.name_zh, "name_en": unit.name_en, "level": unit.level}
+
+
+class UnitRefSchema(Schema):
+    key = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    level = fields.String(allow_none=True)
+
+
+class CaseCreateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fields.String(required=True, validate=validate.Length(equal=2))
+    description = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    priority = fields.String(load_default="normal")
+    channel = fields.String(load_default="grid_worker")
+    grid = fields.String(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    photos = fields.List(fields.String(), load_default=list, validate=validate.Length(max=9))
+    event_code = fields.String(load_default=None, allow_none=True)
+    reporter_name = fields.String(load_default="", validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default="", validate=validate.Length(max=40))
+
+
+class TaskCompleteSchema(Schema):
+    data = fields.Dict(keys=fields.String(), required=True)
+
+
+class CaseSummarySchema(Schema):
+    number = fields.String()
+    status = fields.String()
+    category = fields.String()
+    category_name = fields.Method("_category_name")
+    priority = fields.String()
+    title = fields.String()
+    grid = fields.Function(lambda c: unit_ref(c.grid_key))
+    deadline = fields.DateTime(allow_none=True)
+
+    def _category_name(self, case: Any) -> str:
+        return context().catalog.category(case.category).name_zh
+
+
+class CaseSchema(CaseSummarySchema):
+    process_id = fields.String()
+    stream = fields.String()
+    event_code = fields.String(allow_none=True)
+    channel = fields.String()
+    description = fields.String()
+    address = fields.String()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    photos = fields.List(fields.String())
+    review_unit = fields.Function(lambda c: unit_ref(c.review_unit_key))
+    department = fields.Function(lambda c: unit_ref(c.department_key))
+    reporter_name = fields.String()
+    return_count = fields.Integer()
+    rework_count = fields.Integer()
+    escalation_count = fields.Integer()
+    satisfaction = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class TaskSchema(Schema):
+    """A task view (``TaskView``): the projected task plus its case summary."""
+
+    id = fields.Function(lambda v: v.task.id)
+    name = fields.Function(lambda v: v.task.element_id)
+    title = fields.Function(lambda v: v.task.title)
+    state = fields.Function(lambda v: v.task.state)
+    role = fields.Function(lambda v: v.task.role)
+    unit = fields.Function(lambda v: unit_ref(v.task.unit_key))
+    assignee = fields.Function(lambda v: v.task.assignee)
+    created_at = fields.Function(lambda v: v.task.created_at.isoformat())
+    due_at = fields.Function(lambda v: v.task.due_at.isoformat() if v.task.due_at else None)
+    completed_at = fields.Function(
+        lambda v: v.task.completed_at.isoformat() if v.task.completed_at else None
+    )
+    completed_by = fields.Function(lambda v: v.task.completed_by)
+    overdue = fields.Boolean()
+    form = fields.Function(lambda v: v.task.form)
+    may_complete = fields.Boolean()
+    case = fields.Function(lambda v: CaseSummarySchema().dump(v.case))
+
+
+class TaskDetailSchema(TaskSchema):
+    form_schema = fields.Dict(allow_none=True)
+
+
+class HistoryEntrySchema(Schema):
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task_id = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    payload = fields.Dict()
+
+
+class CaseDetailSchema(Schema):
+    case = fields.Nested(CaseSchema)
+    current_tasks = fields.Function(
+        lambda d: TaskDetailSchema(many=True).dump([t for t in d.tasks if t.task.state == "ready"])
+    )
+    tasks = fields.Function(lambda d: TaskSchema(many=True).dump(d.tasks))
+    history = fields.List(fields.Nested(HistoryEntrySchema))
+    data = fields.Dict()
+    suggested_department = fields.Function(
+        lambda d: unit_ref(d.suggested_department.key) if d.suggested_department else None
+    )
+    links = fields.Dict()
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class InboxQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    role = fields.String(load_default=None)
+    unit = fields.String(load_default=None)
+    status = fields.String(load_default=None)
+    category = fields.String(load_default=None)
+    overdue = fields.Boolean(load_default=False)
+    mine = fields.Boolean(load_default=False)
+    q = fields.String(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ProcessVersionSchema(Schema):
+    id = fields.Integer()
+    process_id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    content_hash = fields.String()
+    file_name = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    instances = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ProcessSchema(Schema):
+    process_id = fields.String()
+    name = fields.String()
+    latest_version = fields.Integer()
+    versions = fields.List(fields.Nested(ProcessVersionSchema))
+
+
+class ErrorSchema(Schema):
+    error = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields")

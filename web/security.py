@@ -1,0 +1,73 @@
+"""Who is calling: a bearer token (programs) or the session cookie (browsers), plus CSRF.
+
+Browser sessions must send the CSRF token on every unsafe request (forms carry it, scripts
+send ``X-CSRFToken``); bearer-token calls are not exposed to CSRF and skip the check.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from workflows import auth
+from workflows.auth import Actor
+from workflows.context import GridcaseContext
+from workflows.errors import AuthenticationError
+
+csrf = CSRFProtect()
+F = TypeVar("F", bound=Callable[..., Any])
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def context() -> GridcaseContext:
+    return cast(GridcaseContext, current_app.extensions["gridcase"])
+
+
+def current_actor() -> Actor | None:
+    return g.get("actor")
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _identify() -> None:
+    g.actor = None
+    token = _bearer()
+    if token is not None:
+        g.actor = auth.actor_for_token(context(), token)  # AuthenticationError → 401
+        return
+    if request.method in UNSAFE:
+        csrf.protect()
+    username = session.get("username")
+    if username:
+        try:
+            g.actor = auth.load_actor(context(), username)
+        except AuthenticationError:
+            session.clear()
+
+
+def login_required(view: F) -> F:
+    """Require an actor; API calls get 401 JSON, browsers go to the login page."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.get("actor") is None:
+            if request.path.startswith("/api/"):
+                raise AuthenticationError("log in or send 'Authorization: Bearer <token>'")
+            return redirect(url_for("pages.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    app.before_request(_identify)
