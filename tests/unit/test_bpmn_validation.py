@@ -1,0 +1,79 @@
+"""Malformed BPMN is rejected with the file, the element and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.deployment import read_source
+from engine.errors import BpmnValidationError
+from engine.spec_registry import SpecRegistry
+from workflows.catalog import Catalog
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "closed_loop.bpmn"
+
+
+@pytest.fixture(scope="module")
+def registry() -> SpecRegistry:
+    return SpecRegistry(Catalog.load().lanes, ("unit",))
+
+
+@pytest.fixture(scope="module")
+def source():
+    return read_source(BPMN)
+
+
+def _problems(registry: SpecRegistry, xml: bytes, forms) -> list:
+    with pytest.raises(BpmnValidationError) as err:
+        registry.validate("closed_loop.bpmn", xml, forms)
+    return err.value.problems
+
+
+def _line_of(xml: bytes, needle: bytes) -> int:
+    return xml[: xml.index(needle)].count(b"\n") + 1
+
+
+def test_the_shipped_process_is_valid(registry: SpecRegistry, source) -> None:
+    checked = registry.validate(source.file_name, source.xml, source.forms)
+    assert checked.process_id == "closed_loop"
+    assert "closed_loop.review.schema.json" in checked.form_files
+
+
+def test_not_xml_names_the_line(registry: SpecRegistry) -> None:
+    problems = _problems(registry, b'<?xml version="1.0"?>\n<definitions>\n<oops\n', {})
+    assert problems[0].line is not None and problems[0].line >= 3
+    assert "not well-formed" in problems[0].message
+
+
+def test_unknown_lane_role_names_the_lane_and_line(registry: SpecRegistry, source) -> None:
+    xml = source.xml.replace(b'name="department_handler"', b'name="janitor"', 1)
+    problems = _problems(registry, xml, source.forms)
+    lane = [p for p in problems if "janitor" in p.message]
+    assert lane, problems
+    assert lane[0].element_id == "lane_department_handler"
+    assert lane[0].line == _line_of(xml, b'name="janitor"')
+
+
+def test_missing_form_names_the_user_task(registry: SpecRegistry, source) -> None:
+    forms = {k: v for k, v in source.forms.items() if k != "closed_loop.verify.schema.json"}
+    problems = _problems(registry, source.xml, forms)
+    assert [(p.element_id, "missing" in p.message) for p in problems] == [("verify", True)]
+    assert problems[0].line == _line_of(source.xml, b'id="verify"')
+
+
+def test_dangerous_condition_is_rejected_before_deploy(registry: SpecRegistry, source) -> None:
+    xml = source.xml.replace(b"decision == 'reject'", b"__import__('os').system('id')", 1)
+    problems = _problems(registry, xml, source.forms)
+    assert any("__import__" in p.message for p in problems), problems
+
+
+def test_bad_timer_expression_is_reported(registry: SpecRegistry, source) -> None:
+    timer = (
+        b'<bpmn:boundaryEvent id="t_bad" attachedToRef="review" cancelActivity="false">'
+        b'<bpmn:timerEventDefinition><bpmn:timeDuration>"P2X"</bpmn:timeDuration>'
+        b"</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    )
+    xml = source.xml.replace(b"</bpmn:process>", timer + b"</bpmn:process>", 1)
+    problems = _problems(registry, xml, source.forms)
+    assert any(p.element_id == "t_bad" and "timer" in p.message for p in problems), problems
