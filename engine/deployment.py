@@ -59,9 +59,7 @@ def read_source(path: Path, forms_dir: Path | None = None) -> BpmnSource:
     return BpmnSource(path.name, xml, forms)
 
 
-def deploy(
-    uow: UnitOfWork, registry: SpecRegistry, source: BpmnSource, actor: str
-) -> DeployResult:
+def deploy(uow: UnitOfWork, registry: SpecRegistry, source: BpmnSource, actor: str) -> DeployResult:
     """Validate and store ``source`` as the next version of its process.
 
     Deploying content identical to the latest version changes nothing.
@@ -89,7 +87,10 @@ def deploy(
     uow.versions.add(version)
     uow.flush()
     journal(
-        uow, None, actor, "deployed",
+        uow,
+        None,
+        actor,
+        "deployed",
         payload={"process_id": version.process_id, "version": version.version, "hash": digest},
     )
     return DeployResult(version, created=True)

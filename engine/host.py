@@ -149,4 +149,3 @@ class WorkflowHost:
         if wf.is_completed():
             return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
         return dict(wf.last_task.data) if wf.last_task else {}
-

@@ -185,8 +185,13 @@ def unclaim_task(
     if not uow.tasks.set_assignee(task_id, None, holder, None):
         raise ConflictError(f"task {task_id} changed; reload and retry")
     journal(
-        uow, uow.instances.get(record.instance_id), actor, "unclaimed", task=record,
-        reason=reason, payload={"from": holder},
+        uow,
+        uow.instances.get(record.instance_id),
+        actor,
+        "unclaimed",
+        task=record,
+        reason=reason,
+        payload={"from": holder},
     )
     return uow.tasks.get(task_id)
 
@@ -257,7 +262,11 @@ def _project(
         result.opened.append(record)
         result.ready.append(record)
         journal(
-            uow, instance, "system", "opened", task=record,
+            uow,
+            instance,
+            "system",
+            "opened",
+            task=record,
             payload={"role": record.role, "unit": record.unit_key, "assignee": record.assignee},
         )
     instance.state = host.dump(wf)

@@ -41,9 +41,9 @@ class VersionRepository:
 
     def instance_counts(self) -> dict[int, dict[str, int]]:
         """Instances per version and status: ``{version_id: {status: n}}``."""
-        stmt = select(
-            ProcessInstance.version_id, ProcessInstance.status, func.count()
-        ).group_by(ProcessInstance.version_id, ProcessInstance.status)
+        stmt = select(ProcessInstance.version_id, ProcessInstance.status, func.count()).group_by(
+            ProcessInstance.version_id, ProcessInstance.status
+        )
         counts: dict[int, dict[str, int]] = {}
         for version_id, status, n in self.session.execute(stmt):
             counts.setdefault(version_id, {})[status] = n

@@ -59,6 +59,4 @@ class StateSerializer:
         """Rebuild a workflow from ``state`` and its (cached) spec."""
         dct = json.loads(state)
         self._serializer.migrate(dct)
-        return self._serializer.registry.restore(
-            dct, spec=spec, subprocess_specs=subprocess_specs
-        )
+        return self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)

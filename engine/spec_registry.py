@@ -50,9 +50,7 @@ class SpecRegistry:
 
     def validate(self, file_name: str, xml: bytes, forms: Mapping[str, Any]) -> ValidatedBpmn:
         """Validate a file for deployment (see :func:`engine.bpmn_validation.validate_bpmn`)."""
-        return validate_bpmn(
-            file_name, xml, forms, self.known_lanes, self.required_task_properties
-        )
+        return validate_bpmn(file_name, xml, forms, self.known_lanes, self.required_task_properties)
 
     def parsed(
         self, process_id: str, digest: str, file_name: str, xml: str, forms: Mapping[str, Any]

@@ -30,8 +30,10 @@ def free_port() -> int:
 def pg_bin_dir() -> Path:
     """The PostgreSQL server binaries: ``GRIDCASE_PG_BIN`` or the newest Debian install."""
     configured = os.environ.get("GRIDCASE_PG_BIN")
-    candidates = [configured] if configured else sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2])
+    candidates = (
+        [configured]
+        if configured
+        else sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
     )
     for path in reversed(candidates):
         if path and (Path(path) / "initdb").exists():
@@ -67,16 +69,26 @@ class PostgresServer:
         """Create an empty database and return its SQLAlchemy URL."""
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url_for(name)
 
     def stop(self) -> None:
         subprocess.run(
-            [*_as_owner(), str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate",
-             "stop"], capture_output=True, check=False,
+            [
+                *_as_owner(),
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+            check=False,
         )
         shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
@@ -93,14 +105,47 @@ def start_postgres(base_dir: Path) -> PostgresServer:
         shutil.chown(root, PG_USER)
         shutil.chown(sock, PG_USER)
         os.chmod(base_dir, 0o755)
-    subprocess.run([*owner, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                    "--no-locale", "-E", "UTF8"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *owner,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-locale",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    opts = (f"-p {port} -c listen_addresses=127.0.0.1 -k {sock} -c fsync=off "
-            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200")
+    opts = (
+        f"-p {port} -c listen_addresses=127.0.0.1 -k {sock} -c fsync=off "
+        "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+    )
     log = root / "server.log"
-    subprocess.run([*owner, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts,
-                    "-w", "-t", "30", "start"], check=False, capture_output=True)
+    subprocess.run(
+        [
+            *owner,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "30",
+            "start",
+        ],
+        check=False,
+        capture_output=True,
+    )
     server = PostgresServer(data, port, bin_dir)
     _wait(lambda: _pg_ready(port), 30, lambda: log.read_text()[-2000:] if log.exists() else "")
     server.create_database("gridcase")
@@ -149,8 +194,21 @@ def start_redis(base_dir: Path) -> RedisServer:
     workdir = Path(base_dir) / "redis"
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server = RedisServer(proc, port)
 

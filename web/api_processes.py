@@ -33,8 +33,16 @@ def list_processes():
 def _version_fields(version) -> dict:
     return {
         name: getattr(version, name)
-        for name in ("id", "process_id", "version", "name", "content_hash", "file_name",
-                     "deployed_at", "deployed_by")
+        for name in (
+            "id",
+            "process_id",
+            "version",
+            "name",
+            "content_hash",
+            "file_name",
+            "deployed_at",
+            "deployed_by",
+        )
     }
 
 

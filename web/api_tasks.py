@@ -23,8 +23,13 @@ bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks")
 def list_tasks():
     args = InboxQuerySchema().load(request.args)
     flt = InboxFilter(
-        role=args["role"], unit_key=args["unit"], status=args["status"],
-        category=args["category"], overdue=args["overdue"], mine=args["mine"], search=args["q"],
+        role=args["role"],
+        unit_key=args["unit"],
+        status=args["status"],
+        category=args["category"],
+        overdue=args["overdue"],
+        mine=args["mine"],
+        search=args["q"],
     )
     page = cases.inbox(context(), g.actor, flt, page=args["page"], per_page=args["per_page"])
     return TaskPageSchema().dump(page)

@@ -54,8 +54,10 @@ def init(demo: bool, password: str) -> None:
 
 def _print_logins(ctx: GridcaseContext, password: str, url: str) -> None:
     with ctx.uow() as uow:
-        users = [(u.username, u.display_name, [g.role for g in uow.users.grants(u.id)])
-                 for u in uow.users.all()]
+        users = [
+            (u.username, u.display_name, [g.role for g in uow.users.grants(u.id)])
+            for u in uow.users.all()
+        ]
     click.echo(f"\nDemo accounts (password for all: {password}):")
     shown = {}
     for username, name, roles in users:

@@ -15,8 +15,13 @@ def _json(schema: str) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def _op(summary: str, ok: str | None, status: str = "200", body: str | None = None,
-        params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _op(
+    summary: str,
+    ok: str | None,
+    status: str = "200",
+    body: str | None = None,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "400": {"description": "Invalid input; per-field messages", "content": _json("Error")},
         "401": {"description": "Not logged in / bad token", "content": _json("Error")},
@@ -51,31 +56,60 @@ def openapi_document() -> dict[str, Any]:
         info={"description": "Case orchestration for grid-based city governance."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name in ("CaseCreate", "Task", "CaseDetail", "TaskPage", "TaskComplete", "Process",
-                 "Error"):
+    for name in (
+        "CaseCreate",
+        "Task",
+        "CaseDetail",
+        "TaskPage",
+        "TaskComplete",
+        "Process",
+        "Error",
+    ):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
-    spec.path("/api/v1/cases", operations={
-        "post": _op("Report a case", "CaseDetail", "201", body="CaseCreate"),
-    })
-    spec.path("/api/v1/cases/{number}", parameters=[_path_param("number")], operations={
-        "get": _op("A case with its current tasks and full history", "CaseDetail"),
-    })
+    spec.path(
+        "/api/v1/cases",
+        operations={
+            "post": _op("Report a case", "CaseDetail", "201", body="CaseCreate"),
+        },
+    )
+    spec.path(
+        "/api/v1/cases/{number}",
+        parameters=[_path_param("number")],
+        operations={
+            "get": _op("A case with its current tasks and full history", "CaseDetail"),
+        },
+    )
     inbox_params = [_query(n) for n in ("role", "unit", "status", "category", "q")] + [
-        _query("overdue", "boolean"), _query("mine", "boolean"),
-        _query("page", "integer"), _query("per_page", "integer"),
+        _query("overdue", "boolean"),
+        _query("mine", "boolean"),
+        _query("page", "integer"),
+        _query("per_page", "integer"),
     ]
-    spec.path("/api/v1/tasks", operations={
-        "get": _op("Tasks I may see, most urgent first", "TaskPage", params=inbox_params),
-    })
+    spec.path(
+        "/api/v1/tasks",
+        operations={
+            "get": _op("Tasks I may see, most urgent first", "TaskPage", params=inbox_params),
+        },
+    )
     for action, summary in (("claim", "Claim a task"), ("unclaim", "Give a task back")):
-        spec.path(f"/api/v1/tasks/{{task_id}}/{action}", parameters=[_path_param("task_id")],
-                  operations={"post": _op(summary, "Task")})
-    spec.path("/api/v1/tasks/{task_id}/complete", parameters=[_path_param("task_id")],
-              operations={"post": _op("Complete a task with form data", "CaseDetail",
-                                      body="TaskComplete")})
-    spec.path("/api/v1/processes", operations={
-        "get": _op("Deployed processes, versions and instance counts", "Process"),
-    })
+        spec.path(
+            f"/api/v1/tasks/{{task_id}}/{action}",
+            parameters=[_path_param("task_id")],
+            operations={"post": _op(summary, "Task")},
+        )
+    spec.path(
+        "/api/v1/tasks/{task_id}/complete",
+        parameters=[_path_param("task_id")],
+        operations={
+            "post": _op("Complete a task with form data", "CaseDetail", body="TaskComplete")
+        },
+    )
+    spec.path(
+        "/api/v1/processes",
+        operations={
+            "get": _op("Deployed processes, versions and instance counts", "Process"),
+        },
+    )
     doc = spec.to_dict()
     doc["security"] = [{"bearer": []}]
     return doc

@@ -45,8 +45,15 @@ def logout():
 @login_required
 def inbox():
     page = cases.inbox(
-        context(), g.actor, InboxFilter(search=request.args.get("q") or None),
+        context(),
+        g.actor,
+        InboxFilter(search=request.args.get("q") or None),
         page=request.args.get("page", 1, type=int),
     )
-    return render_template("inbox.html", page=page, actor=g.actor, catalog=context().catalog,
-                           directory=context().directory)
+    return render_template(
+        "inbox.html",
+        page=page,
+        actor=g.actor,
+        catalog=context().catalog,
+        directory=context().directory,
+    )

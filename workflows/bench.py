@@ -63,8 +63,10 @@ def _one_case(ctx: GridcaseContext, reporter: Actor, grid: str, timings: list[fl
         if not ready:
             return steps
         task = ready[0].task
-        actor = reporter if task.assignee == reporter.username else _holder(
-            ctx, task.role or "", task.unit_key or "", actors
+        actor = (
+            reporter
+            if task.assignee == reporter.username
+            else _holder(ctx, task.role or "", task.unit_key or "", actors)
         )
         data = dict(HAPPY_PATH.get(task.element_id, {}))
         if task.element_id == "dispatch":

@@ -81,7 +81,8 @@ class Page:
 
 def _visibility(ctx: GridcaseContext, actor: Actor) -> Visibility:
     subtrees = tuple(
-        ctx.directory.get(unit).path for unit in actor.units_with("supervisor")
+        ctx.directory.get(unit).path
+        for unit in actor.units_with("supervisor")
         if unit in ctx.directory
     )
     return Visibility(person=actor.username, grants=actor.grants, subtrees=subtrees)
@@ -293,8 +294,10 @@ def _check_domain_rules(
     """Rules a JSON schema cannot express, keyed by well-known form fields."""
     errors: dict[str, list[str]] = {}
     directory = ctx.directory
-    if data.get("decision") == "escalate" and task.unit_key and top_review_level(
-        directory, task.unit_key
+    if (
+        data.get("decision") == "escalate"
+        and task.unit_key
+        and top_review_level(directory, task.unit_key)
     ):
         errors["decision"] = ["already at the top level: cannot escalate further"]
     duplicate = data.get("duplicate_of")

@@ -76,8 +76,15 @@ class GridcaseContext:
         with self.uow() as uow:
             units = [
                 Unit(
-                    key=u.key, kind=u.kind, level=u.level, name_zh=u.name_zh, name_en=u.name_en,
-                    parent_key=u.parent_key, path=u.path, lat=u.lat, lon=u.lon,
+                    key=u.key,
+                    kind=u.kind,
+                    level=u.level,
+                    name_zh=u.name_zh,
+                    name_en=u.name_en,
+                    parent_key=u.parent_key,
+                    path=u.path,
+                    lat=u.lat,
+                    lon=u.lon,
                     categories=tuple(u.categories or ()),
                 )
                 for u in uow.units.all()

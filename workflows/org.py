@@ -86,9 +86,7 @@ class OrgDirectory:
         return unit
 
     def children(self, key: str, kind: str | None = None) -> list[Unit]:
-        return [
-            u for u in self.all() if u.parent_key == key and (kind is None or u.kind == kind)
-        ]
+        return [u for u in self.all() if u.parent_key == key and (kind is None or u.kind == kind)]
 
     def departments(self) -> list[Unit]:
         return [u for u in self.all() if u.is_department]

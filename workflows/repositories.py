@@ -112,9 +112,7 @@ class CaseRepository:
         """Allocate the next case number of ``year``; the row lock serializes writers."""
         dialect = self.session.get_bind().dialect.name
         upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
-            upsert(CaseCounter).values(year=year, last=0).on_conflict_do_nothing()
-        )
+        self.session.execute(upsert(CaseCounter).values(year=year, last=0).on_conflict_do_nothing())
         stmt = (
             update(CaseCounter)
             .where(CaseCounter.year == year)

@@ -82,8 +82,9 @@ def seed_org(uow: CaseUnitOfWork, password: str, path: Path = DEMO_ORG) -> int:
     uow.flush()
     hashed = hash_password(password)
     for spec in raw["users"]:
-        user = User(username=spec["username"], display_name=spec["display_name"],
-                    password_hash=hashed)
+        user = User(
+            username=spec["username"], display_name=spec["display_name"], password_hash=hashed
+        )
         uow.users.add(user)
         for grant in spec["roles"]:
             if grant["unit"] not in keys:

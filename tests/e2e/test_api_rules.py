@@ -20,8 +20,9 @@ def test_department_cannot_see_or_complete_another_departments_task(api: Api) ->
     assert other["items"] == [] and other["total"] == 0
 
     assert api.get("dh-sj", f"/api/v1/cases/{number}").status_code == 403
-    resp = api.post("dh-sj", f"/api/v1/tasks/{sign['id']}/complete",
-                    json={"data": {"decision": "accept"}})
+    resp = api.post(
+        "dh-sj", f"/api/v1/tasks/{sign['id']}/complete", json={"data": {"decision": "accept"}}
+    )
     assert resp.status_code == 403
     assert api.post("dh-sj", f"/api/v1/tasks/{sign['id']}/claim").status_code == 403
     assert api.get("dh-cg", f"/api/v1/cases/{number}").status_code == 200

@@ -55,8 +55,16 @@ def test_full_loop_with_return_redispatch_rework_and_evaluation(api: Api) -> Non
     assert actions[0] == ("started", None)
     completed = [e for a, e in actions if a == "completed"]
     assert completed == [
-        "review", "dispatch", "sign", "dispatch", "sign", "handle", "verify", "handle",
-        "verify", "evaluate",
+        "review",
+        "dispatch",
+        "sign",
+        "dispatch",
+        "sign",
+        "handle",
+        "verify",
+        "handle",
+        "verify",
+        "evaluate",
     ]
     assert actions[-1] == ("ended", None)
 
@@ -75,7 +83,9 @@ def test_merge_into_an_existing_case(api: Api) -> None:
     first = api.report(grid=GRID1)["case"]["number"]
     second = api.report(grid=GRID1)["case"]["number"]
     task = api.task(second, "review")
-    bad = api.complete("cd01", task["id"], {"decision": "merge", "duplicate_of": "2000-999999"}, 400)
+    bad = api.complete(
+        "cd01", task["id"], {"decision": "merge", "duplicate_of": "2000-999999"}, 400
+    )
     assert "duplicate_of" in bad["fields"]
     case = api.complete("cd01", task["id"], {"decision": "merge", "duplicate_of": first})
     assert case["case"]["status"] == "merged"
@@ -99,8 +109,12 @@ def test_escalation_climbs_one_level_at_a_time_and_stops_at_the_district(api: Ap
     assert case["case"]["status"] == "coordinating"
     task = api.task(number, "review")
     assert (task["role"], task["unit"]["key"]) == ("street_dispatcher", STREET1)
-    assert api.post("cd01", f"/api/v1/tasks/{task['id']}/complete",
-                    json={"data": {"decision": "accept"}}).status_code == 403
+    assert (
+        api.post(
+            "cd01", f"/api/v1/tasks/{task['id']}/complete", json={"data": {"decision": "accept"}}
+        ).status_code
+        == 403
+    )
 
     api.complete("sd01", task["id"], {"decision": "escalate", "reason": "需区级协调"})
     task = api.task(number, "review")

@@ -15,8 +15,18 @@ def _tree() -> OrgDirectory:
     units: list[Unit] = []
 
     def add(key: str, level: str, parent: Unit | None, kind: str = "territory", cats=()) -> Unit:
-        unit = Unit(key, kind, level, key, key, parent.key if parent else None,
-                    unit_path(parent.path if parent else None, key), 30.0, 120.0, tuple(cats))
+        unit = Unit(
+            key,
+            kind,
+            level,
+            key,
+            key,
+            parent.key if parent else None,
+            unit_path(parent.path if parent else None, key),
+            30.0,
+            120.0,
+            tuple(cats),
+        )
         units.append(unit)
         return unit
 
@@ -48,8 +58,9 @@ def test_dispatcher_lane_becomes_the_role_of_the_units_level(catalog: Catalog) -
     assigner = LaneAssigner(_tree(), catalog)
 
     def task(unit: str) -> ReadyTask:
-        return ReadyTask("t", "review", "Review", "dispatcher", {"unit": "review_unit"},
-                         {"review_unit": unit})
+        return ReadyTask(
+            "t", "review", "Review", "dispatcher", {"unit": "review_unit"}, {"review_unit": unit}
+        )
 
     assert assigner.assign(task("C")).role == "community_dispatcher"
     assert assigner.assign(task("S")).role == "street_dispatcher"
@@ -59,8 +70,14 @@ def test_dispatcher_lane_becomes_the_role_of_the_units_level(catalog: Catalog) -
 
 def test_reporter_lane_is_assigned_to_the_reporting_user(catalog: Catalog) -> None:
     assigner = LaneAssigner(_tree(), catalog)
-    task = ReadyTask("t", "evaluate", "Evaluate", "reporter", {"unit": "review_unit"},
-                     {"review_unit": "C", "reporter_user": "gw01"})
+    task = ReadyTask(
+        "t",
+        "evaluate",
+        "Evaluate",
+        "reporter",
+        {"unit": "review_unit"},
+        {"review_unit": "C", "reporter_user": "gw01"},
+    )
     assert assigner.assign(task).assignee == "gw01"
 
 

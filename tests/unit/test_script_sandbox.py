@@ -33,7 +33,9 @@ def test_escapes_fail_with_a_clear_error(env: RestrictedEnvironment, expression:
 
 
 def test_conditions_see_task_data_and_registered_functions(env: RestrictedEnvironment) -> None:
-    assert env.evaluate("decision == 'reject' and not fixed", {"decision": "reject", "fixed": False})
+    assert env.evaluate(
+        "decision == 'reject' and not fixed", {"decision": "reject", "fixed": False}
+    )
     assert env.evaluate("double(n) + len(xs)", {"n": 4, "xs": [1, 2]}) == 10
 
 
