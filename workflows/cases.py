@@ -194,7 +194,7 @@ def report_case(ctx: GridcaseContext, actor: Actor, new: NewCase) -> CaseDetail:
         case.instance_id = transition.instance.id
         _apply(case, transition)
         uow.commit()
-        return _detail(ctx, uow, actor, case)
+        return _detail(ctx, uow, actor, case, transition.data)
 
 
 def inbox(
@@ -272,7 +272,7 @@ def complete(
         if data.get("satisfaction"):
             case.satisfaction = data["satisfaction"]
         uow.commit()
-        return _detail(ctx, uow, actor, case)
+        return _detail(ctx, uow, actor, case, transition.data)
 
 
 def get_case(ctx: GridcaseContext, actor: Actor, number: str) -> CaseDetail:
@@ -347,20 +347,27 @@ def _refresh_status(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case) -> No
     case.updated_at = utcnow()
 
 
-def _detail(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, case: Case) -> CaseDetail:
+def _detail(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case,
+    data: dict[str, Any] | None = None,
+) -> CaseDetail:
+    """Everything a case page shows; ``data`` saves reloading the workflow when known."""
     instance = uow.instances.get(case.instance_id) if case.instance_id else None
     tasks: list[TaskView] = []
-    data: dict[str, Any] = {}
     history: Sequence[JournalEntry] = []
     if instance is not None:
         version = uow.versions.get(instance.version_id)
         for record in uow.tasks.for_instance(instance.id):
             schema = version.forms.get(record.form) if record.form else None
             tasks.append(TaskView(record, case, schema, may_work(actor, record)))
-        data = instances.load_data(uow, ctx.engine, instance)
+        if data is None:
+            data = instances.load_data(uow, ctx.engine, instance)
         history = uow.journal.for_instance(instance.id)
     suggestion = None
     if case.status == "registered":
         suggestion = suggested_department(ctx.directory, ctx.catalog, case.category, case.grid_key)
     duplicate = uow.cases.get(case.duplicate_of_id).number if case.duplicate_of_id else None
-    return CaseDetail(case, tasks, history, data, suggestion, {"duplicate_of": duplicate})
+    return CaseDetail(case, tasks, history, data or {}, suggestion, {"duplicate_of": duplicate})
