@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.servers import start_postgres  # noqa: E402
+from tests.servers import start_postgres
 
 
 def main() -> int:
