@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
@@ -39,11 +41,35 @@ class ReadyTask:
 
 
 @dataclass(frozen=True)
+class WaitingTimer:
+    """A timer event waiting to fire; ``activity_id`` is the task it is attached to."""
+
+    task_id: str
+    element_id: str
+    kind: str | None
+    due: datetime
+    activity_id: str | None
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """A flow node marked ``emit`` (warning, overdue …) that completed since the last look."""
+
+    element_id: str
+    kind: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class EndState:
     """Where a finished workflow ended."""
 
     element_id: str
     properties: Mapping[str, str]
+
+
+def _properties(task: Any) -> Mapping[str, str]:
+    return getattr(task.task_spec, "extensions", {}).get("properties", {})
 
 
 def _element_of(err: Exception) -> str | None:
@@ -123,6 +149,58 @@ class WorkflowHost:
             wf.do_engine_steps()
         except SpiffWorkflowException as err:
             raise WorkflowStepError(_explain(err), _element_of(err)) from err
+
+    def fire_due_timers(self, wf: BpmnWorkflow) -> None:
+        """Let every timer whose time has come fire, and run on to the next waiting point."""
+        wf.refresh_timers()
+        self._advance(wf)
+
+    def waiting_timers(self, wf: BpmnWorkflow) -> list[WaitingTimer]:
+        """Every armed timer with its due time (Spiff computes it when the timer is reached)."""
+        found = []
+        for task in wf.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task.internal_data.get("event_value")
+            if isinstance(value, dict):
+                value = value.get("next")
+            if not value:
+                continue
+            activity = next(
+                (s for s in task.parent.children if s is not task and s.task_spec.manual), None
+            )
+            found.append(
+                WaitingTimer(
+                    task_id=str(task.id),
+                    element_id=task.task_spec.bpmn_id,
+                    kind=_properties(task).get("timer"),
+                    due=TimerEventDefinition.get_datetime(value),
+                    activity_id=str(activity.id) if activity is not None else None,
+                )
+            )
+        return found
+
+    def move_timer(self, wf: BpmnWorkflow, timer_task_id: str, due: datetime) -> None:
+        """Re-arm a waiting timer for a new time (extensions, suspension, supervisors).
+
+        Raises:
+            NotFoundError: no such waiting timer.
+        """
+        task = wf.get_task_from_id(UUID(timer_task_id))
+        if task.state != TaskState.WAITING:
+            raise NotFoundError(f"timer {timer_task_id} is not waiting")
+        task.internal_data["event_value"] = due.isoformat()
+
+    def take_emitted(self, wf: BpmnWorkflow) -> list[Emitted]:
+        """Completed nodes with an ``emit`` property not reported before; marks them reported."""
+        found = []
+        for task in wf.get_tasks(state=TaskState.COMPLETED):
+            kind = _properties(task).get("emit")
+            if kind and not task.internal_data.get("gridcase_emitted"):
+                task.internal_data["gridcase_emitted"] = True
+                found.append(Emitted(task.task_spec.bpmn_id, kind, dict(task.data)))
+        return found
 
     def is_completed(self, wf: BpmnWorkflow) -> bool:
         return wf.is_completed()

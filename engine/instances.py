@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from engine.db import utcnow
 from engine.errors import ConflictError, NotFoundError
-from engine.host import EndState, ReadyTask, WorkflowHost
-from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord
+from engine.host import Emitted, EndState, ReadyTask, WaitingTimer, WorkflowHost
+from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 from engine.spec_registry import ParsedSpec, SpecRegistry
 from engine.uow import UnitOfWork
 
@@ -46,6 +46,8 @@ class Transition:
     closed: list[TaskRecord] = field(default_factory=list)
     ready: list[TaskRecord] = field(default_factory=list)
     end: EndState | None = None
+    events: list[Emitted] = field(default_factory=list)
+    wakeup: Wakeup | None = None
 
 
 @dataclass
@@ -196,6 +198,26 @@ def unclaim_task(
     return uow.tasks.get(task_id)
 
 
+def fire_due(uow: UnitOfWork, engine: Engine, instance_id: int, now: datetime) -> Transition | None:
+    """Fire an instance's due timers. Idempotent: ``None`` when nothing is due any more
+    (already fired by another worker, moved, or the instance ended or is suspended).
+
+    Raises:
+        ConflictError: the instance changed concurrently (the job retries).
+        WorkflowStepError: a script on the timer path failed.
+    """
+    wakeup = uow.wakeups.get(instance_id)
+    if wakeup is None or wakeup.due_at > now:
+        return None
+    instance = uow.instances.get(instance_id)
+    if instance.status != "running":
+        uow.wakeups.set(instance_id, None)
+        return None
+    wf = _load(uow, engine, instance)
+    engine.host.fire_due_timers(wf)
+    return _project(uow, engine, instance, wf, "timer")
+
+
 def load_data(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> dict[str, Any]:
     """The current process variables of an instance."""
     return engine.host.data(_load(uow, engine, instance))
@@ -211,6 +233,27 @@ def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
 def _load(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Any:
     version = uow.versions.get(instance.version_id)
     return engine.host.load(engine.parsed(version), instance.state)
+
+
+def _set_due_times(ready: list[TaskRecord], timers: list[WaitingTimer]) -> None:
+    """A task's deadline is its attached ``overdue`` timer, when it has one."""
+    overdue = {t.activity_id: t.due for t in timers if t.kind == "overdue"}
+    for record in ready:
+        if record.id in overdue:
+            record.due_at = overdue[record.id]
+
+
+def _next_wakeup(instance_id: int, timers: list[WaitingTimer]) -> Wakeup | None:
+    if not timers:
+        return None
+    first = min(timers, key=lambda t: t.due)
+    return Wakeup(
+        instance_id=instance_id,
+        due_at=first.due,
+        timer_task_id=first.task_id,
+        element_id=first.element_id,
+        kind=first.kind,
+    )
 
 
 def _project(
@@ -269,6 +312,13 @@ def _project(
             task=record,
             payload={"role": record.role, "unit": record.unit_key, "assignee": record.assignee},
         )
+    timers = host.waiting_timers(wf)
+    _set_due_times(result.ready, timers)
+    result.wakeup = _next_wakeup(instance.id, timers)
+    uow.wakeups.set(instance.id, result.wakeup)
+    result.events = host.take_emitted(wf)
+    for event in result.events:
+        journal(uow, instance, actor, event.kind, payload={"element_id": event.element_id})
     instance.state = host.dump(wf)
     instance.updated_at = now
     result.end = host.end_state(wf)

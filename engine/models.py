@@ -100,3 +100,19 @@ class JournalEntry(Base):
     element_id: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Wakeup(Base):
+    """When an instance next needs the engine: its earliest waiting timer.
+
+    The database, not Redis, is the truth: RQ wakes instances on time, and a periodic sweep
+    re-enqueues any row that is due but was not fired (Redis flushed, worker killed).
+    """
+
+    __tablename__ = "wakeups"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    timer_task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str | None] = mapped_column(String(40))

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
-from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord
+from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 
 
 class VersionRepository:
@@ -141,3 +141,34 @@ class JournalRepository:
             .order_by(JournalEntry.at, JournalEntry.id)
         )
         return self.session.scalars(stmt).all()
+
+
+class WakeupRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, instance_id: int) -> Wakeup | None:
+        return self.session.get(Wakeup, instance_id)
+
+    def set(self, instance_id: int, wakeup: Wakeup | None) -> None:
+        """Replace the instance's wake-up row (``None`` removes it)."""
+        current = self.session.get(Wakeup, instance_id)
+        if current is not None and wakeup is None:
+            self.session.delete(current)
+        elif current is None and wakeup is not None:
+            self.session.add(wakeup)
+        elif current is not None and wakeup is not None:
+            current.due_at = wakeup.due_at
+            current.timer_task_id = wakeup.timer_task_id
+            current.element_id = wakeup.element_id
+            current.kind = wakeup.kind
+
+    def due_with_times(self, now: datetime, limit: int = 5000) -> list[tuple[int, datetime]]:
+        """Instances whose wake-up time has passed, with that time, oldest first."""
+        stmt = (
+            select(Wakeup.instance_id, Wakeup.due_at)
+            .where(Wakeup.due_at <= now)
+            .order_by(Wakeup.due_at)
+            .limit(limit)
+        )
+        return [(i, d) for i, d in self.session.execute(stmt)]

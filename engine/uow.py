@@ -15,6 +15,7 @@ from engine.repositories import (
     JournalRepository,
     TaskRepository,
     VersionRepository,
+    WakeupRepository,
 )
 
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.instances = InstanceRepository(self.session)
         self.tasks = TaskRepository(self.session)
         self.journal = JournalRepository(self.session)
+        self.wakeups = WakeupRepository(self.session)
         return self
 
     def __exit__(

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from engine import instances
 from engine.db import utcnow
 from engine.errors import ConflictError, FieldErrors, ForbiddenError
-from engine.instances import Transition
 from engine.models import JournalEntry, TaskRecord
 from engine.repositories import Visibility
 from workflows.auth import Actor
@@ -22,9 +21,9 @@ from workflows.context import GridcaseContext
 from workflows.forms import validate_form
 from workflows.models import Case
 from workflows.org import Unit
+from workflows.progress import after_commit, apply_transition, refresh_status
 from workflows.repositories import InboxFilter
 from workflows.routing import review_unit_for, suggested_department, top_review_level
-from workflows.statuses import CLOSED_STATUSES, derive_status
 from workflows.uow import CaseUnitOfWork
 
 
@@ -192,8 +191,9 @@ def report_case(ctx: GridcaseContext, actor: Actor, new: NewCase) -> CaseDetail:
             uow, ctx.engine, category.process, case.number, start_data, actor.username
         )
         case.instance_id = transition.instance.id
-        _apply(case, transition)
+        notices = apply_transition(ctx, uow, case, transition)
         uow.commit()
+        after_commit(ctx, [transition], notices)
         return _detail(ctx, uow, actor, case, transition.data)
 
 
@@ -229,7 +229,7 @@ def claim(ctx: GridcaseContext, actor: Actor, task_id: str) -> TaskView:
         _task_for(ctx, uow, actor, task_id)
         record = instances.claim_task(uow, task_id, actor.username)
         case = uow.cases.by_instance(record.instance_id)
-        _refresh_status(ctx, uow, case)
+        refresh_status(uow, case)
         uow.commit()
         return TaskView(record, case, may_complete=True)
 
@@ -240,7 +240,7 @@ def unclaim(ctx: GridcaseContext, actor: Actor, task_id: str) -> TaskView:
         _task_for(ctx, uow, actor, task_id)
         record = instances.unclaim_task(uow, task_id, actor.username)
         case = uow.cases.by_instance(record.instance_id)
-        _refresh_status(ctx, uow, case)
+        refresh_status(uow, case)
         uow.commit()
         return TaskView(record, case, may_complete=may_work(actor, record))
 
@@ -266,12 +266,11 @@ def complete(
         data = validate_form(schema, submitted)
         _check_domain_rules(ctx, uow, case, record, data)
         transition = instances.complete_task(uow, ctx.engine, task_id, data, actor.username)
-        _apply(case, transition)
+        notices = apply_transition(ctx, uow, case, transition)
         if data.get("duplicate_of"):
             case.duplicate_of_id = uow.cases.by_number(data["duplicate_of"]).id
-        if data.get("satisfaction"):
-            case.satisfaction = data["satisfaction"]
         uow.commit()
+        after_commit(ctx, [transition], notices)
         return _detail(ctx, uow, actor, case, transition.data)
 
 
@@ -314,37 +313,6 @@ def _check_domain_rules(
         errors["department"] = [f"{department} is not a department"]
     if errors:
         raise FieldErrors(errors)
-
-
-def _apply(case: Case, transition: Transition) -> None:
-    """Copy what the process now says onto the case row."""
-    data = transition.data
-    end = transition.end.properties if transition.end else None
-    case.status = derive_status(transition.ready, end, data)
-    _copy_variables(case, data)
-    now = utcnow()
-    case.updated_at = now
-    if case.status in CLOSED_STATUSES and case.closed_at is None:
-        case.closed_at = now
-
-
-def _copy_variables(case: Case, data: Mapping[str, Any]) -> None:
-    case.review_unit_key = data.get("review_unit") or case.review_unit_key
-    case.department_key = data.get("department") or case.department_key
-    for counter in ("return_count", "rework_count", "escalation_count"):
-        setattr(case, counter, int(data.get(counter) or 0))
-    if data.get("handle_due"):
-        case.deadline = datetime.fromisoformat(data["handle_due"])
-
-
-def _refresh_status(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case) -> None:
-    """Recompute the status after a claim change (a claimed verification is ``checking``)."""
-    if case.instance_id is None or case.status in CLOSED_STATUSES:
-        return
-    ready = uow.tasks.ready_for_instance(case.instance_id)
-    data = {"escalation_count": case.escalation_count}
-    case.status = derive_status(ready, None, data)
-    case.updated_at = utcnow()
 
 
 def _detail(

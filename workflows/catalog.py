@@ -51,6 +51,7 @@ class Category:
     default_department: str
     time_limits: Mapping[str, Mapping[str, float]]
     warning_fraction: float = 0.8
+    escalate_when_overdue: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Catalog:
     def __init__(self, raw: Mapping[str, Any]):
         self.raw = raw
         self.streams = {s["code"]: s for s in raw["streams"]}
+        self.step_limits: Mapping[str, Mapping[str, float]] = raw["step_limits"]
         self.priorities = _by_code(raw["priorities"])
         self.categories = {
             c["code"]: Category(
@@ -94,6 +96,7 @@ class Catalog:
                 default_department=c["default_department"],
                 time_limits=c["time_limits"],
                 warning_fraction=c.get("warning_fraction", 0.8),
+                escalate_when_overdue=c.get("escalate_when_overdue", True),
             )
             for c in raw["categories"]
         }
@@ -124,6 +127,12 @@ class Catalog:
             return self.channels[code]
         except KeyError:
             raise NotFoundError(f"unknown channel {code!r}") from None
+
+    def step_limit(self, step: str) -> Mapping[str, float]:
+        try:
+            return self.step_limits[step]
+        except KeyError:
+            raise NotFoundError(f"no time limit for step {step!r}") from None
 
     def time_limit(self, category: str, priority: str) -> Mapping[str, float]:
         limits = self.category(category).time_limits

@@ -6,10 +6,12 @@ functions, passing the context in.
 
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from redis import Redis
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import inspect
 from sqlalchemy.orm import sessionmaker
@@ -17,7 +19,9 @@ from sqlalchemy.orm import sessionmaker
 from engine.db import make_engine, make_session_factory
 from engine.host import WorkflowHost
 from engine.instances import Engine
+from engine.job_queue import InlineJobQueue, JobQueue, RQJobQueue
 from engine.spec_registry import SpecRegistry
+from workflows.calendar import WorkCalendar
 from workflows.catalog import Catalog
 from workflows.functions import bpmn_functions
 from workflows.org import OrgDirectory, Unit
@@ -35,8 +39,9 @@ class Settings:
     database_url: str = "sqlite:///instance/gridcase.db"
     bpmn_dir: Path = PROJECT_DIR / "bpmn"
     redis_url: str | None = None
-    timezone: str = "Asia/Shanghai"
-    extra: dict[str, str] = field(default_factory=dict)
+    calendar_path: Path | None = None
+    webhook_url: str | None = None
+    sweep_interval: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -44,10 +49,13 @@ class Settings:
             "database_url": os.environ.get("GRIDCASE_DATABASE_URL"),
             "bpmn_dir": os.environ.get("GRIDCASE_BPMN_DIR"),
             "redis_url": os.environ.get("GRIDCASE_REDIS_URL"),
+            "calendar_path": os.environ.get("GRIDCASE_CALENDAR"),
+            "webhook_url": os.environ.get("GRIDCASE_WEBHOOK_URL"),
         }
         values = {k: v for k, v in env.items() if v}
-        if "bpmn_dir" in values:
-            values["bpmn_dir"] = Path(values["bpmn_dir"])
+        for key in ("bpmn_dir", "calendar_path"):
+            if key in values:
+                values[key] = Path(values[key])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -55,18 +63,42 @@ class Settings:
 class GridcaseContext:
     """Long-lived objects of one process: create once, share across threads."""
 
-    def __init__(self, settings: Settings, catalog: Catalog | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog | None = None,
+        calendar: WorkCalendar | None = None,
+    ):
         self.settings = settings
         self.db: SqlEngine = make_engine(settings.database_url)
         self.session_factory: sessionmaker = make_session_factory(self.db)
         self.catalog = catalog or Catalog.load()
+        self.calendar = calendar or WorkCalendar.load(settings.calendar_path)
         self.directory = OrgDirectory([])
         self.registry = SpecRegistry(self.catalog.lanes, REQUIRED_TASK_PROPERTIES)
         self.engine = Engine(
-            host=WorkflowHost(bpmn_functions(self.directory, self.catalog)),
+            host=WorkflowHost(bpmn_functions(self.directory, self.catalog, self.calendar)),
             registry=self.registry,
             assigner=LaneAssigner(self.directory, self.catalog),
         )
+
+    @functools.cached_property
+    def jobs(self) -> JobQueue:
+        """RQ over Redis when ``redis_url`` is set, else the in-process queue."""
+        from workflows import jobs, timers  # they import this module
+
+        if self.settings.redis_url:
+            return RQJobQueue(Redis.from_url(self.settings.redis_url), jobs.fire_timers)
+        return InlineJobQueue(
+            fire=lambda instance_id: timers.fire(self, instance_id),
+            poll=lambda: timers.fire_all_due(self),
+            interval=1.0,
+        )
+
+    def start_embedded_worker(self) -> None:
+        """Run timers and jobs in this process (the embedded default, no Redis)."""
+        if isinstance(self.jobs, InlineJobQueue):
+            self.jobs.start()
 
     def uow(self) -> CaseUnitOfWork:
         return CaseUnitOfWork(self.session_factory)
@@ -92,6 +124,8 @@ class GridcaseContext:
         self.directory.replace(units)
 
     def close(self) -> None:
+        if isinstance(self.__dict__.get("jobs"), InlineJobQueue):
+            self.jobs.stop()
         self.db.dispose()
 
 

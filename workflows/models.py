@@ -116,6 +116,30 @@ class Case(Base):
     rework_count: Mapped[int] = mapped_column(default=0)
     escalation_count: Mapped[int] = mapped_column(default=0)
     satisfaction: Mapped[str | None] = mapped_column(String(30))
+    alert_level: Mapped[str] = mapped_column(String(10), default="normal")  # normal yellow red
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """A notice for everyone holding ``role`` in ``unit_key`` (or for one ``username``).
+
+    The row is the in-app channel; outbound channels (webhook …) deliver it by RQ jobs and
+    record the outcome in ``deliveries``.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient", "role", "unit_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str | None] = mapped_column(String(50))
+    unit_key: Mapped[str | None] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from engine.db import utcnow
 from engine.models import TaskRecord
 from engine.repositories import Visibility
 from workflows.errors import NotFoundError
-from workflows.models import ApiToken, Case, CaseCounter, OrgUnit, RoleGrant, User
+from workflows.models import ApiToken, Case, CaseCounter, Notification, OrgUnit, RoleGrant, User
 
 
 class UnitRepository:
@@ -181,3 +181,37 @@ class InboxQuery:
             .offset(offset)
         )
         return [(t, c) for t, c in self.session.execute(stmt)], total or 0
+
+
+class NotificationRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, notice: Notification) -> None:
+        self.session.add(notice)
+
+    def get(self, notification_id: int) -> Notification:
+        found = self.session.get(Notification, notification_id)
+        if found is None:
+            raise NotFoundError(f"notification {notification_id} not found")
+        return found
+
+    def for_recipient(
+        self,
+        username: str,
+        grants: tuple[tuple[str, str], ...],
+        unread_only: bool,
+        limit: int = 100,
+    ) -> Sequence[Notification]:
+        mine = [Notification.username == username] + [
+            and_(Notification.role == role, Notification.unit_key == unit) for role, unit in grants
+        ]
+        stmt = select(Notification).where(or_(*mine))
+        if unread_only:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+        return self.session.scalars(stmt).all()
+
+    def for_case(self, case_id: int) -> Sequence[Notification]:
+        stmt = select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
+        return self.session.scalars(stmt).all()

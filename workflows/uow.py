@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from engine.uow import UnitOfWork
-from workflows.repositories import CaseRepository, InboxQuery, UnitRepository, UserRepository
+from workflows.repositories import (
+    CaseRepository,
+    InboxQuery,
+    NotificationRepository,
+    UnitRepository,
+    UserRepository,
+)
 
 
 class CaseUnitOfWork(UnitOfWork):
@@ -13,4 +19,5 @@ class CaseUnitOfWork(UnitOfWork):
         self.users = UserRepository(self.session)
         self.cases = CaseRepository(self.session)
         self.inbox = InboxQuery(self.session)
+        self.notifications = NotificationRepository(self.session)
         return self

@@ -1,0 +1,116 @@
+"""Where background work runs: RQ over Redis in production, a thread in the embedded mode.
+
+Both take the same calls, made only after the transaction that caused them has committed:
+``wake_at`` (an instance's next timer) and ``enqueue`` (notifications and other jobs). The
+database stays the truth for timers: :meth:`sweep` finds due wake-ups even if Redis lost
+every scheduled job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Protocol
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "gridcase"
+RETRY = Retry(max=3, interval=[1, 5, 30])
+
+
+class JobQueue(Protocol):
+    def wake_at(self, instance_id: int, due: datetime) -> None: ...
+
+    def fire_now(self, instance_id: int, due: datetime) -> None: ...
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None: ...
+
+
+def wake_job_id(instance_id: int, due: datetime) -> str:
+    """One scheduled job per instance and due time: re-scheduling the same time is a no-op."""
+    return f"gridcase-wake-{instance_id}-{int(due.timestamp() * 1000)}"
+
+
+class RQJobQueue:
+    """Schedules with ``enqueue_at``; workers run ``rq`` with the scheduler."""
+
+    def __init__(self, redis: Redis, fire: Callable[[int], Any], queue_name: str = QUEUE_NAME):
+        self.redis = redis
+        self.queue = Queue(queue_name, connection=redis)
+        self.fire = fire
+
+    def wake_at(self, instance_id: int, due: datetime) -> None:
+        self.queue.enqueue_at(
+            due, self.fire, instance_id, job_id=wake_job_id(instance_id, due), retry=RETRY
+        )
+
+    def fire_now(self, instance_id: int, due: datetime) -> None:
+        """Enqueue a firing found by the sweep, unless one is already waiting to run.
+
+        A job that has *started* is not trusted: its worker may have been killed, and a
+        second firing is harmless because firing is idempotent.
+        """
+        job_id = f"gridcase-fire-{instance_id}-{int(due.timestamp() * 1000)}"
+        try:
+            status = Job.fetch(job_id, connection=self.redis).get_status()
+        except NoSuchJobError:
+            status = None
+        if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            return
+        self.queue.enqueue(self.fire, instance_id, job_id=job_id, retry=RETRY)
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None:
+        self.queue.enqueue(func, *args, job_id=job_id, retry=RETRY)
+
+
+class InlineJobQueue:
+    """The embedded default: jobs run on a small thread pool, timers by polling the database.
+
+    ``poll`` is called every ``interval`` seconds by :meth:`start` (the sweep); ``wake_at`` has
+    nothing to do because the poll reads the wake-up rows directly.
+    """
+
+    def __init__(self, fire: Callable[[int], Any], poll: Callable[[], Any], interval: float = 1.0):
+        self.fire = fire
+        self.poll = poll
+        self.interval = interval
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gridcase-job")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake_at(self, instance_id: int, due: datetime) -> None:
+        return None
+
+    def fire_now(self, instance_id: int, due: datetime) -> None:
+        self._pool.submit(self._run, self.fire, instance_id)
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None:
+        self._pool.submit(self._run, func, *args)
+
+    def start(self) -> None:
+        """Start the polling thread (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="gridcase-timers", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._run(self.poll)
+
+    @staticmethod
+    def _run(func: Callable[..., Any], *args: Any) -> None:
+        try:
+            func(*args)
+        except Exception:  # the in-process worker must outlive a failing job
+            log.exception("background job %s failed", getattr(func, "__name__", func))

@@ -1,0 +1,30 @@
+"""Module-level job functions for RQ workers. They take ids, build their own context once per
+worker process and call the use cases; nothing here holds business rules."""
+
+from __future__ import annotations
+
+from workflows import notifications, timers
+from workflows.context import GridcaseContext, build_context
+
+_context: GridcaseContext | None = None
+
+
+def use_context(ctx: GridcaseContext) -> None:
+    """Let jobs run against an existing context (the worker command, the embedded mode)."""
+    global _context
+    _context = ctx
+
+
+def context() -> GridcaseContext:
+    global _context
+    if _context is None:
+        _context = build_context()
+    return _context
+
+
+def fire_timers(instance_id: int) -> bool:
+    return timers.fire(context(), instance_id)
+
+
+def deliver_webhook(notification_id: int) -> None:
+    notifications.deliver_webhook(context(), notification_id)

@@ -1,0 +1,49 @@
+"""Timer use cases: fire an instance's due timers, find what is due (the sweep)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from engine import instances
+from engine.db import utcnow
+from workflows.context import GridcaseContext
+from workflows.progress import after_commit, apply_transition
+
+
+def fire(ctx: GridcaseContext, instance_id: int) -> bool:
+    """Fire whatever is due on one instance. Safe to call any number of times.
+
+    Returns whether anything fired.
+
+    Raises:
+        ConflictError: someone changed the case at the same moment (RQ retries the job).
+    """
+    with ctx.uow() as uow:
+        transition = instances.fire_due(uow, ctx.engine, instance_id, utcnow())
+        if transition is None:
+            return False
+        case = uow.cases.by_instance(instance_id)
+        notices = apply_transition(ctx, uow, case, transition)
+        uow.commit()
+    after_commit(ctx, [transition], notices)
+    return True
+
+
+def due(ctx: GridcaseContext, grace: timedelta = timedelta(0)) -> list[tuple[int, datetime]]:
+    """Instances due for more than ``grace`` with their due time, oldest first."""
+    with ctx.uow() as uow:
+        return list(uow.wakeups.due_with_times(utcnow() - grace))
+
+
+def fire_all_due(ctx: GridcaseContext) -> int:
+    """The embedded mode's poll: fire every due instance in this thread."""
+    return sum(fire(ctx, instance_id) for instance_id, _ in due(ctx))
+
+
+def sweep(ctx: GridcaseContext, grace: timedelta) -> int:
+    """Production sweep: enqueue a firing for every instance due longer than ``grace``
+    (its scheduled RQ job should have fired it; Redis may have lost it)."""
+    found = due(ctx, grace)
+    for instance_id, due_at in found:
+        ctx.jobs.fire_now(instance_id, due_at)
+    return len(found)
