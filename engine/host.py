@@ -223,7 +223,11 @@ class WorkflowHost:
         )
 
     def data(self, wf: BpmnWorkflow) -> dict[str, Any]:
-        """The current process variables: the data of the most recently finished task."""
+        """The current process variables: those of the newest waiting user task, else of the
+        most recently finished task (branches of a parallel split carry their own copies)."""
         if wf.is_completed():
             return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
+        ready = wf.get_tasks(state=TaskState.READY, manual=True)
+        if ready:
+            return dict(max(ready, key=lambda t: t.last_state_change).data)
         return dict(wf.last_task.data) if wf.last_task else {}

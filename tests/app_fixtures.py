@@ -20,9 +20,8 @@ PASSWORD = "test-pass-123"
 _db_numbers = itertools.count(1)
 
 
-def make_context(url: str, bpmn_dir: Path | None = None) -> GridcaseContext:
-    settings = Settings(database_url=url, **({"bpmn_dir": bpmn_dir} if bpmn_dir else {}))
-    ctx = build_context(settings)
+def make_context(url: str, **settings: Any) -> GridcaseContext:
+    ctx = build_context(Settings(database_url=url, **settings))
     schema.prepare(ctx, demo=True, password=PASSWORD)
     return ctx
 

@@ -94,23 +94,25 @@ def serve(host: str, port: int) -> None:
 def _serve(ctx: GridcaseContext, host: str, port: int) -> None:
     from web import create_app
 
+    if not ctx.settings.redis_url:
+        click.echo("timers and jobs run in this process (no GRIDCASE_REDIS_URL)")
+        ctx.start_embedded_worker()
     create_app(context=ctx).run(host=host, port=port, threaded=True)
 
 
 @main.command()
-@click.option("--queue", "queues", multiple=True, default=["gridcase"], show_default=True)
-def worker(queues: tuple[str, ...]) -> None:
-    """Run an RQ worker with the scheduler (needs GRIDCASE_REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, Worker
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, cron).")
+def worker(burst: bool) -> None:
+    """Run an RQ worker with its scheduler plus the timer sweep (needs GRIDCASE_REDIS_URL).
 
-    url = os.environ.get("GRIDCASE_REDIS_URL")
-    if not url:
+    Start any number of them, on any machine that reaches PostgreSQL and Redis.
+    """
+    from workflows.worker import run_worker
+
+    ctx = _context()
+    if not ctx.settings.redis_url:
         raise click.UsageError("set GRIDCASE_REDIS_URL to the shared Redis server")
-    connection = Redis.from_url(url)
-    Worker([Queue(q, connection=connection) for q in queues], connection=connection).work(
-        with_scheduler=True
-    )
+    run_worker(ctx, burst=burst)
 
 
 @main.command()

@@ -51,11 +51,14 @@ class Settings:
             "redis_url": os.environ.get("GRIDCASE_REDIS_URL"),
             "calendar_path": os.environ.get("GRIDCASE_CALENDAR"),
             "webhook_url": os.environ.get("GRIDCASE_WEBHOOK_URL"),
+            "sweep_interval": os.environ.get("GRIDCASE_SWEEP_INTERVAL"),
         }
         values = {k: v for k, v in env.items() if v}
         for key in ("bpmn_dir", "calendar_path"):
             if key in values:
                 values[key] = Path(values[key])
+        if "sweep_interval" in values:
+            values["sweep_interval"] = float(values["sweep_interval"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from engine import instances
@@ -9,15 +10,23 @@ from engine.db import utcnow
 from workflows.context import GridcaseContext
 from workflows.progress import after_commit, apply_transition
 
+EARLY_WAIT_LIMIT = 5.0  # seconds; a later wake-up is rescheduled by the commit that moved it
+
 
 def fire(ctx: GridcaseContext, instance_id: int) -> bool:
     """Fire whatever is due on one instance. Safe to call any number of times.
 
-    Returns whether anything fired.
+    Returns whether anything fired. A job that runs a moment early (RQ schedules to the
+    second) waits for the due time rather than leaving the firing to the sweep.
 
     Raises:
         ConflictError: someone changed the case at the same moment (RQ retries the job).
     """
+    with ctx.uow() as uow:
+        wakeup = uow.wakeups.get(instance_id)
+        early = (wakeup.due_at - utcnow()).total_seconds() if wakeup else 0
+    if 0 < early <= EARLY_WAIT_LIMIT:
+        time.sleep(early)
     with ctx.uow() as uow:
         transition = instances.fire_due(uow, ctx.engine, instance_id, utcnow())
         if transition is None:
