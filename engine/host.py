@@ -192,6 +192,13 @@ class WorkflowHost:
             raise NotFoundError(f"timer {timer_task_id} is not waiting")
         task.internal_data["event_value"] = due.isoformat()
 
+    def set_task_data(
+        self, wf: BpmnWorkflow, task_ids: list[str], variables: Mapping[str, Any]
+    ) -> None:
+        """Overwrite process variables on waiting tasks; they carry them to later steps."""
+        for task_id in task_ids:
+            wf.get_task_from_id(UUID(task_id)).set_data(**variables)
+
     def take_emitted(self, wf: BpmnWorkflow) -> list[Emitted]:
         """Completed nodes with an ``emit`` property not reported before; marks them reported."""
         found = []

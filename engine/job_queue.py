@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,6 +21,8 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+
+from engine.db import utcnow
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "gridcase"
@@ -31,6 +35,19 @@ class JobQueue(Protocol):
     def fire_now(self, instance_id: int, due: datetime) -> None: ...
 
     def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None: ...
+
+    def failed(self, limit: int = 100) -> list[FailedJob]: ...
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """A background job that ran out of retries."""
+
+    id: str
+    function: str
+    args: str
+    error: str
+    failed_at: datetime | None
 
 
 def wake_job_id(instance_id: int, due: datetime) -> str:
@@ -69,6 +86,26 @@ class RQJobQueue:
     def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None:
         self.queue.enqueue(func, *args, job_id=job_id, retry=RETRY)
 
+    def failed(self, limit: int = 100) -> list[FailedJob]:
+        """Jobs in RQ's failed registry, newest first."""
+        registry = self.queue.failed_job_registry
+        ids = registry.get_job_ids(0, limit - 1, desc=True)
+        found = []
+        for job in Job.fetch_many(ids, connection=self.redis):
+            if job is None:
+                continue
+            error = (job.latest_result().exc_string if job.latest_result() else "") or ""
+            found.append(
+                FailedJob(
+                    job.id,
+                    job.func_name,
+                    repr(job.args),
+                    error.strip().splitlines()[-1:][0] if error else "",
+                    job.ended_at,
+                )
+            )
+        return found
+
 
 class InlineJobQueue:
     """The embedded default: jobs run on a small thread pool, timers by polling the database.
@@ -84,6 +121,7 @@ class InlineJobQueue:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gridcase-job")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failures: deque[FailedJob] = deque(maxlen=100)
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
         return None
@@ -93,6 +131,10 @@ class InlineJobQueue:
 
     def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None:
         self._pool.submit(self._run, func, *args)
+
+    def failed(self, limit: int = 100) -> list[FailedJob]:
+        """The last failures of this process's jobs, newest first."""
+        return list(reversed(self._failures))[:limit]
 
     def start(self) -> None:
         """Start the polling thread (idempotent)."""
@@ -108,9 +150,11 @@ class InlineJobQueue:
         while not self._stop.wait(self.interval):
             self._run(self.poll)
 
-    @staticmethod
-    def _run(func: Callable[..., Any], *args: Any) -> None:
+    def _run(self, func: Callable[..., Any], *args: Any) -> None:
         try:
             func(*args)
-        except Exception:  # the in-process worker must outlive a failing job
-            log.exception("background job %s failed", getattr(func, "__name__", func))
+        except Exception as err:  # the in-process worker must outlive a failing job
+            name = getattr(func, "__name__", repr(func))
+            log.exception("background job %s failed", name)
+            failure = FailedJob(f"inline-{id(err)}", name, repr(args), repr(err), utcnow())
+            self._failures.append(failure)

@@ -46,6 +46,9 @@ class ProcessInstance(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    # While suspended: {timer task id: seconds that were left}; restored on resume.
+    paused_timers: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -81,6 +81,8 @@ class CaseSchema(CaseSummarySchema):
     rework_count = fields.Integer()
     escalation_count = fields.Integer()
     satisfaction = fields.String(allow_none=True)
+    alert_level = fields.String()
+    suspended = fields.Boolean()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
@@ -181,3 +183,52 @@ class ErrorSchema(Schema):
     error = fields.String()
     message = fields.String()
     fields_ = fields.Dict(data_key="fields")
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String()
+    role = fields.String(allow_none=True)
+    unit = fields.Function(lambda n: unit_ref(n.unit_key))
+    username = fields.String(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+    deliveries = fields.Dict()
+
+
+class ExtensionCreateSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    until = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class ExtensionDecisionSchema(Schema):
+    approve = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ExtensionSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    task_id = fields.String()
+    requested_by = fields.String()
+    reason = fields.String()
+    requested_until = fields.DateTime()
+    status = fields.String()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    comment = fields.String()
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class FailedJobSchema(Schema):
+    id = fields.String()
+    function = fields.String()
+    args = fields.String()
+    error = fields.String()
+    failed_at = fields.DateTime(allow_none=True)

@@ -117,6 +117,7 @@ class Case(Base):
     escalation_count: Mapped[int] = mapped_column(default=0)
     satisfaction: Mapped[str | None] = mapped_column(String(30))
     alert_level: Mapped[str] = mapped_column(String(10), default="normal")  # normal yellow red
+    suspended: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
@@ -143,3 +144,21 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ExtensionRequest(Base):
+    """A department's request for more time (申请延期) and the dispatcher's decision."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_until: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,16 @@ from engine.db import utcnow
 from engine.models import TaskRecord
 from engine.repositories import Visibility
 from workflows.errors import NotFoundError
-from workflows.models import ApiToken, Case, CaseCounter, Notification, OrgUnit, RoleGrant, User
+from workflows.models import (
+    ApiToken,
+    Case,
+    CaseCounter,
+    ExtensionRequest,
+    Notification,
+    OrgUnit,
+    RoleGrant,
+    User,
+)
 
 
 class UnitRepository:
@@ -214,4 +223,25 @@ class NotificationRepository:
 
     def for_case(self, case_id: int) -> Sequence[Notification]:
         stmt = select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
+        return self.session.scalars(stmt).all()
+
+
+class ExtensionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, request: ExtensionRequest) -> None:
+        self.session.add(request)
+        self.session.flush()
+
+    def get(self, request_id: int) -> ExtensionRequest:
+        found = self.session.get(ExtensionRequest, request_id)
+        if found is None:
+            raise NotFoundError(f"extension request {request_id} not found")
+        return found
+
+    def pending_for(self, case_id: int) -> Sequence[ExtensionRequest]:
+        stmt = select(ExtensionRequest).where(
+            ExtensionRequest.case_id == case_id, ExtensionRequest.status == "pending"
+        )
         return self.session.scalars(stmt).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.uow import UnitOfWork
 from workflows.repositories import (
     CaseRepository,
+    ExtensionRepository,
     InboxQuery,
     NotificationRepository,
     UnitRepository,
@@ -20,4 +21,5 @@ class CaseUnitOfWork(UnitOfWork):
         self.cases = CaseRepository(self.session)
         self.inbox = InboxQuery(self.session)
         self.notifications = NotificationRepository(self.session)
+        self.extensions = ExtensionRepository(self.session)
         return self

@@ -21,20 +21,25 @@ def test_unanswered_evaluation_closes_as_satisfied_by_default(sqlite_url: str) -
     schema.prepare(ctx, demo=True, password=PASSWORD)
     ctx.start_embedded_worker()
     try:
-        detail = cases.report_case(ctx, load_actor(ctx, "gw01"),
-                                   cases.NewCase("02", "井盖松动 loose cover", grid=GRID1))
+        detail = cases.report_case(
+            ctx, load_actor(ctx, "gw01"), cases.NewCase("02", "井盖松动 loose cover", grid=GRID1)
+        )
         review = detail.tasks[0].task.id
-        detail = cases.complete(ctx, load_actor(ctx, "cd01"), review,
-                                {"decision": "handle_on_spot"})
+        detail = cases.complete(
+            ctx, load_actor(ctx, "cd01"), review, {"decision": "handle_on_spot"}
+        )
         on_spot = next(t.task.id for t in detail.tasks if t.task.state == "ready")
         detail = cases.complete(ctx, load_actor(ctx, "gw01"), on_spot, {"result": "已固定"})
         assert detail.case.status == "closed"
 
         admin = load_actor(ctx, "admin")
         closed = wait_for(
-            lambda: (d := cases.get_case(ctx, admin, detail.case.number)).case.status
-            == "evaluated" and d,
-            20, "the automatic closure",
+            lambda: (
+                (d := cases.get_case(ctx, admin, detail.case.number)).case.status == "evaluated"
+                and d
+            ),
+            20,
+            "the automatic closure",
         )
         assert closed.case.satisfaction == "satisfied_by_default"
         assert [h.action for h in closed.history].count("auto_closed") == 1
