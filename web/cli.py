@@ -209,3 +209,24 @@ def bench_loop(n_cases: int, threads: int, reporter: str) -> None:
     ctx = _context()
     initialise(ctx, True, DEMO_PASSWORD)
     click.echo(run_loop(ctx, n_cases, threads, reporter).report())
+
+
+@bench.command("timers")
+@click.option("--pending", default=100_000, show_default=True)
+@click.option("--burst", default=10_000, show_default=True)
+@click.option("--rate", default=50, show_default=True, help="Steady due timers per second.")
+@click.option("--seconds", default=30, show_default=True, help="Length of the steady phase.")
+@click.option("--workers", default=2, show_default=True)
+def bench_timers(pending: int, burst: int, rate: int, seconds: int, workers: int) -> None:
+    """Pending timers in the database, a burst due at once, then a steady stream.
+
+    Needs GRIDCASE_DATABASE_URL (PostgreSQL) and GRIDCASE_REDIS_URL; starts its own workers.
+    `benchmarks/with_servers.py timers` runs it on throw-away servers.
+    """
+    from workflows.bench_timers import run
+
+    ctx = _context()
+    if not ctx.settings.redis_url or not ctx.settings.database_url.startswith("postgresql"):
+        raise click.UsageError("needs PostgreSQL and Redis: see benchmarks/with_servers.py")
+    initialise(ctx, True, DEMO_PASSWORD)
+    click.echo(run(ctx, pending, burst, rate, seconds, workers, Path("instance/bench-workers")))

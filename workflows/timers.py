@@ -22,15 +22,23 @@ def fire(ctx: GridcaseContext, instance_id: int) -> bool:
     Raises:
         ConflictError: someone changed the case at the same moment (RQ retries the job).
     """
-    with ctx.uow() as uow:
-        wakeup = uow.wakeups.get(instance_id)
-        early = (wakeup.due_at - utcnow()).total_seconds() if wakeup else 0
-    if 0 < early <= EARLY_WAIT_LIMIT:
-        time.sleep(early)
+    fired = _fire_once(ctx, instance_id)
+    if fired is None:
+        return False
+    if isinstance(fired, float):
+        time.sleep(fired)
+        return _fire_once(ctx, instance_id) is True
+    return True
+
+
+def _fire_once(ctx: GridcaseContext, instance_id: int) -> bool | float | None:
+    """True when fired; seconds to wait when due very soon; None when nothing is due."""
     with ctx.uow() as uow:
         transition = instances.fire_due(uow, ctx.engine, instance_id, utcnow())
         if transition is None:
-            return False
+            wakeup = uow.wakeups.get(instance_id)
+            early = (wakeup.due_at - utcnow()).total_seconds() if wakeup else 0.0
+            return early if 0 < early <= EARLY_WAIT_LIMIT else None
         case = uow.cases.by_instance(instance_id)
         notices = apply_transition(ctx, uow, case, transition)
         uow.commit()
