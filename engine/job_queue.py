@@ -1,7 +1,7 @@
 """Where background work runs: RQ over Redis in production, a thread in the embedded mode.
 
 Both take the same calls, made only after the transaction that caused them has committed:
-``wake_at`` (an instance's next timer) and ``enqueue`` (notifications and other jobs). The
+``wake_at`` (an instance's next timer) and ``enqueue`` (a job by name). The
 database stays the truth for timers: :meth:`sweep` finds due wake-ups even if Redis lost
 every scheduled job.
 """
@@ -34,9 +34,11 @@ class JobQueue(Protocol):
 
     def fire_now(self, instance_id: int, due: datetime) -> None: ...
 
-    def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None: ...
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None: ...
 
     def failed(self, limit: int = 100) -> list[FailedJob]: ...
+
+    def backlog(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,14 @@ def wake_job_id(instance_id: int, due: datetime) -> str:
 
 
 class RQJobQueue:
-    """Schedules with ``enqueue_at``; workers run ``rq`` with the scheduler."""
+    """Schedules with ``enqueue_at``; job names resolve to functions of ``module``, which
+    workers import. ``fire_timers(instance_id)`` must be one of them."""
 
-    def __init__(self, redis: Redis, fire: Callable[[int], Any], queue_name: str = QUEUE_NAME):
+    def __init__(self, redis: Redis, module: str, queue_name: str = QUEUE_NAME):
         self.redis = redis
         self.queue = Queue(queue_name, connection=redis)
-        self.fire = fire
+        self.module = module
+        self.fire = f"{module}.fire_timers"
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
         self.queue.enqueue_at(
@@ -83,8 +87,12 @@ class RQJobQueue:
             return
         self.queue.enqueue(self.fire, instance_id, job_id=job_id, retry=RETRY)
 
-    def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None:
-        self.queue.enqueue(func, *args, job_id=job_id, retry=RETRY)
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
+        self.queue.enqueue(f"{self.module}.{name}", *args, job_id=job_id, retry=RETRY)
+
+    def backlog(self) -> int:
+        """Jobs waiting in the queue."""
+        return self.queue.count
 
     def failed(self, limit: int = 100) -> list[FailedJob]:
         """Jobs in RQ's failed registry, newest first."""
@@ -110,27 +118,38 @@ class RQJobQueue:
 class InlineJobQueue:
     """The embedded default: jobs run on a small thread pool, timers by polling the database.
 
-    ``poll`` is called every ``interval`` seconds by :meth:`start` (the sweep); ``wake_at`` has
-    nothing to do because the poll reads the wake-up rows directly.
+    ``handlers`` map job names to callables (``fire_timers`` among them); ``poll`` is called
+    every ``interval`` seconds by :meth:`start` (the sweep); ``wake_at`` has nothing to do
+    because the poll reads the wake-up rows directly.
     """
 
-    def __init__(self, fire: Callable[[int], Any], poll: Callable[[], Any], interval: float = 1.0):
-        self.fire = fire
+    def __init__(
+        self,
+        handlers: dict[str, Callable[..., Any]],
+        poll: Callable[[], Any],
+        interval: float = 1.0,
+    ):
+        self.handlers = handlers
         self.poll = poll
         self.interval = interval
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gridcase-job")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures: deque[FailedJob] = deque(maxlen=100)
+        self._pending = 0
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
         return None
 
     def fire_now(self, instance_id: int, due: datetime) -> None:
-        self._pool.submit(self._run, self.fire, instance_id)
+        self.enqueue("fire_timers", instance_id)
 
-    def enqueue(self, func: Callable[..., Any], *args: Any, job_id: str | None = None) -> None:
-        self._pool.submit(self._run, func, *args)
+    def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
+        self._pending += 1
+        self._pool.submit(self._run_job, self.handlers[name], *args)
+
+    def backlog(self) -> int:
+        return self._pending
 
     def failed(self, limit: int = 100) -> list[FailedJob]:
         """The last failures of this process's jobs, newest first."""
@@ -149,6 +168,12 @@ class InlineJobQueue:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             self._run(self.poll)
+
+    def _run_job(self, func: Callable[..., Any], *args: Any) -> None:
+        try:
+            self._run(func, *args)
+        finally:
+            self._pending -= 1
 
     def _run(self, func: Callable[..., Any], *args: Any) -> None:
         try:

@@ -11,7 +11,8 @@ import click
 from engine.errors import BpmnValidationError
 from workflows import processes, schema
 from workflows.auth import issue_token
-from workflows.context import GridcaseContext, Settings, build_context
+from workflows.catalog import Catalog
+from workflows.context import GridcaseContext, Settings, build_context, make_registry
 
 DEMO_PASSWORD = "demo1234"
 EMBEDDED_DB = "sqlite:///instance/gridcase.db"
@@ -134,12 +135,12 @@ def bpmn() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def bpmn_validate(paths: tuple[Path, ...]) -> None:
     """Validate BPMN files (default: every file in bpmn/)."""
-    ctx = _context()
-    targets = paths or tuple(sorted(ctx.settings.bpmn_dir.glob("*.bpmn")))
+    registry = make_registry(Catalog.load())
+    targets = paths or tuple(sorted(Settings.from_env().bpmn_dir.glob("*.bpmn")))
     problems = []
     for path in targets:
         try:
-            process_id = processes.validate_file(ctx, path)
+            process_id = processes.validate_file(registry, path)
             click.echo(f"ok  {path} ({process_id})")
         except BpmnValidationError as err:
             problems.extend(err.problems)

@@ -57,6 +57,12 @@ def openapi_document() -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name in (
+        "Notification",
+        "ExtensionCreate",
+        "ExtensionDecision",
+        "Extension",
+        "Reason",
+        "FailedJob",
         "CaseCreate",
         "Task",
         "CaseDetail",
@@ -108,6 +114,48 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/processes",
         operations={
             "get": _op("Deployed processes, versions and instance counts", "Process"),
+        },
+    )
+    spec.path(
+        "/api/v1/tasks/{task_id}/extension",
+        parameters=[_path_param("task_id")],
+        operations={
+            "post": _op("Ask for a later deadline", "Extension", "201", body="ExtensionCreate")
+        },
+    )
+    spec.path(
+        "/api/v1/extensions/{request_id}/decision",
+        parameters=[_path_param("request_id")],
+        operations={
+            "post": _op("Approve or refuse an extension", "Extension", body="ExtensionDecision")
+        },
+    )
+    for action, summary in (
+        ("suspend", "Pause every timer of a case"),
+        ("resume", "Restart a suspended case's timers"),
+    ):
+        spec.path(
+            f"/api/v1/cases/{{number}}/{action}",
+            parameters=[_path_param("number")],
+            operations={"post": _op(summary, "CaseDetail", body="Reason")},
+        )
+    spec.path(
+        "/api/v1/notifications",
+        operations={
+            "get": _op(
+                "My notices, newest first", "Notification", params=[_query("unread", "boolean")]
+            ),
+        },
+    )
+    spec.path(
+        "/api/v1/notifications/{notification_id}/read",
+        parameters=[_path_param("notification_id")],
+        operations={"post": _op("Mark a notice read", "Notification")},
+    )
+    spec.path(
+        "/api/v1/jobs/failed",
+        operations={
+            "get": _op("Background jobs out of retries (supervisors)", "FailedJob"),
         },
     )
     doc = spec.to_dict()

@@ -78,7 +78,7 @@ class GridcaseContext:
         self.catalog = catalog or Catalog.load()
         self.calendar = calendar or WorkCalendar.load(settings.calendar_path)
         self.directory = OrgDirectory([])
-        self.registry = SpecRegistry(self.catalog.lanes, REQUIRED_TASK_PROPERTIES)
+        self.registry = make_registry(self.catalog)
         self.engine = Engine(
             host=WorkflowHost(bpmn_functions(self.directory, self.catalog, self.calendar)),
             registry=self.registry,
@@ -88,12 +88,15 @@ class GridcaseContext:
     @functools.cached_property
     def jobs(self) -> JobQueue:
         """RQ over Redis when ``redis_url`` is set, else the in-process queue."""
-        from workflows import jobs, timers  # they import this module
+        from workflows import jobs, notifications, timers  # they import this module
 
         if self.settings.redis_url:
-            return RQJobQueue(Redis.from_url(self.settings.redis_url), jobs.fire_timers)
+            return RQJobQueue(Redis.from_url(self.settings.redis_url), jobs.__name__)
         return InlineJobQueue(
-            fire=lambda instance_id: timers.fire(self, instance_id),
+            handlers={
+                "fire_timers": lambda instance_id: timers.fire(self, instance_id),
+                "deliver_webhook": lambda nid: notifications.deliver_webhook(self, nid),
+            },
             poll=lambda: timers.fire_all_due(self),
             interval=1.0,
         )
@@ -132,9 +135,19 @@ class GridcaseContext:
         self.db.dispose()
 
 
+def make_registry(catalog: Catalog) -> SpecRegistry:
+    """The spec registry with this deployment's lanes; needs no database."""
+    return SpecRegistry(catalog.lanes, REQUIRED_TASK_PROPERTIES)
+
+
 def build_context(settings: Settings | None = None) -> GridcaseContext:
     """Build the context and load the org tree if the schema exists."""
-    ctx = GridcaseContext(settings or Settings.from_env())
+    settings = settings or Settings.from_env()
+    if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    ctx = GridcaseContext(settings)
     if inspect(ctx.db).has_table("org_units"):
         ctx.reload_org()
     return ctx

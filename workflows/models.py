@@ -85,6 +85,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_unit", "status", "review_unit_key"),
         Index("ix_cases_grid", "grid_key", "status"),
+        Index("ix_cases_instance_id", "instance_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

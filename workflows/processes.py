@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.deployment import DeployResult, deploy, deploy_directory, read_source
 from engine.models import ProcessVersion
+from engine.spec_registry import SpecRegistry
 from workflows.context import GridcaseContext
 
 
@@ -39,14 +40,14 @@ def list_processes(ctx: GridcaseContext) -> list[ProcessSummary]:
     ]
 
 
-def validate_file(ctx: GridcaseContext, path: Path) -> str:
-    """Validate a BPMN file with its forms; return its process id.
+def validate_file(registry: SpecRegistry, path: Path) -> str:
+    """Validate a BPMN file with its forms; return its process id. Needs no database.
 
     Raises:
         BpmnValidationError: listing every problem with element and line.
     """
     source = read_source(path)
-    return ctx.registry.validate(source.file_name, source.xml, source.forms).process_id
+    return registry.validate(source.file_name, source.xml, source.forms).process_id
 
 
 def deploy_file(ctx: GridcaseContext, path: Path, actor: str) -> DeployResult:

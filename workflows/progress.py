@@ -89,11 +89,9 @@ def after_commit(
     ctx: GridcaseContext, transitions: Sequence[Transition], notices: Sequence[Notification]
 ) -> None:
     """Schedule the next wake-ups and the outbound deliveries of committed work."""
-    from workflows import jobs  # the job functions import the use cases
-
     for transition in transitions:
         if transition.wakeup is not None:
             ctx.jobs.wake_at(transition.instance.id, transition.wakeup.due_at)
     if ctx.settings.webhook_url:
         for notice in notices:
-            ctx.jobs.enqueue(jobs.deliver_webhook, notice.id)
+            ctx.jobs.enqueue("deliver_webhook", notice.id)

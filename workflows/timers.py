@@ -59,7 +59,14 @@ def fire_all_due(ctx: GridcaseContext) -> int:
 
 def sweep(ctx: GridcaseContext, grace: timedelta) -> int:
     """Production sweep: enqueue a firing for every instance due longer than ``grace``
-    (its scheduled RQ job should have fired it; Redis may have lost it)."""
+    (its scheduled RQ job should have fired it; Redis may have lost it).
+
+    While jobs are queued the workers are still draining, and the due rows are most likely
+    queued already: the sweep waits for the backlog to clear instead of doubling it. A firing
+    lost with a killed worker is then picked up once the queue is empty.
+    """
+    if ctx.jobs.backlog():
+        return 0
     found = due(ctx, grace)
     for instance_id, due_at in found:
         ctx.jobs.fire_now(instance_id, due_at)
