@@ -95,7 +95,9 @@ class GridcaseContext:
         return InlineJobQueue(
             handlers={
                 "fire_timers": lambda instance_id: timers.fire(self, instance_id),
-                "deliver_webhook": lambda nid: notifications.deliver_webhook(self, nid),
+                "deliver_notification": lambda nid, channel: notifications.deliver(
+                    self, nid, channel
+                ),
             },
             poll=lambda: timers.fire_all_due(self),
             interval=1.0,

@@ -26,5 +26,5 @@ def fire_timers(instance_id: int) -> bool:
     return timers.fire(context(), instance_id)
 
 
-def deliver_webhook(notification_id: int) -> None:
-    notifications.deliver_webhook(context(), notification_id)
+def deliver_notification(notification_id: int, channel: str) -> None:
+    notifications.deliver(context(), notification_id, channel)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from engine.db import utcnow
 from workflows.auth import Actor
@@ -69,12 +70,47 @@ def mark_read(ctx: GridcaseContext, actor: Actor, notification_id: int) -> Notif
         return notice
 
 
-def deliver_webhook(ctx: GridcaseContext, notification_id: int) -> None:
-    """POST a notice to the configured webhook; raising lets RQ retry and then keep the
-    failure in its failed-job registry."""
-    url = ctx.settings.webhook_url
-    if not url:
-        return
+class Channel(Protocol):
+    """An outbound way to reach people (the stored row itself is the in-app channel).
+
+    ``send`` raises on failure so that the RQ job retries and finally lands in the failed
+    registry; it returns what is worth keeping about the delivery.
+    """
+
+    name: str
+
+    def send(self, payload: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """POSTs each notice as JSON to one URL set by the administrator."""
+
+    url: str
+    name: str = "webhook"
+
+    def send(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(payload, ensure_ascii=False).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return {"status": response.status}
+
+
+def outbound_channels(ctx: GridcaseContext) -> dict[str, Channel]:
+    """The configured outbound channels by name (SMS or WeChat adapters plug in here)."""
+    found: dict[str, Channel] = {}
+    if ctx.settings.webhook_url:
+        found["webhook"] = WebhookChannel(ctx.settings.webhook_url)
+    return found
+
+
+def deliver(ctx: GridcaseContext, notification_id: int, channel_name: str) -> None:
+    """Send one stored notice through one channel and record the outcome on the notice."""
+    channel = outbound_channels(ctx)[channel_name]
     with ctx.uow() as uow:
         notice = uow.notifications.get(notification_id)
         payload = {
@@ -88,18 +124,9 @@ def deliver_webhook(ctx: GridcaseContext, notification_id: int) -> None:
             "case_id": notice.case_id,
             "created_at": notice.created_at.isoformat(),
         }
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload, ensure_ascii=False).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        status = response.status
+    outcome = channel.send(payload)
     with ctx.uow() as uow:
         notice = uow.notifications.get(notification_id)
-        notice.deliveries = {
-            **notice.deliveries,
-            "webhook": {"status": status, "at": utcnow().isoformat()},
-        }
+        record = {**outcome, "at": utcnow().isoformat()}
+        notice.deliveries = {**notice.deliveries, channel.name: record}
         uow.commit()

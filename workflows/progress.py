@@ -14,7 +14,7 @@ from engine.db import utcnow
 from engine.instances import Transition
 from workflows.context import GridcaseContext
 from workflows.models import Case, Notification
-from workflows.notifications import Recipient, add_notices
+from workflows.notifications import Recipient, add_notices, outbound_channels
 from workflows.statuses import CLOSED_STATUSES, derive_status
 from workflows.uow import CaseUnitOfWork
 
@@ -92,6 +92,6 @@ def after_commit(
     for transition in transitions:
         if transition.wakeup is not None:
             ctx.jobs.wake_at(transition.instance.id, transition.wakeup.due_at)
-    if ctx.settings.webhook_url:
+    for channel in outbound_channels(ctx):
         for notice in notices:
-            ctx.jobs.enqueue("deliver_webhook", notice.id)
+            ctx.jobs.enqueue("deliver_notification", notice.id, channel)
