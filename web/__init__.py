@@ -28,6 +28,10 @@ def create_app(
     if config:
         app.config.update(config)
     app.extensions["gridcase"] = context or build_context()
+    zone = app.extensions["gridcase"].calendar.timezone
+    app.add_template_filter(
+        lambda when: when.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "localtime"
+    )
     security.init_app(app)
     errors.init_app(app)
     for module in (api_cases, api_tasks, api_clock, api_processes, pages):

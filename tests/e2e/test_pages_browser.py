@@ -37,6 +37,8 @@ def test_dispatcher_logs_in_and_sees_the_new_case(sqlite_url: str) -> None:
         assert row.count() == 1
         assert detail.case.number in row.inner_text()
         assert "审查受理" in row.inner_text()
+        due_local = detail.tasks[0].task.due_at.astimezone(ctx.calendar.timezone)
+        assert due_local.strftime("%Y-%m-%d %H:%M") in row.inner_text()  # local time, not UTC
         screenshot(page, "inbox")
 
         phone = browser.new_page(viewport={"width": 375, "height": 700})
