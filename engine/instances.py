@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from engine.db import utcnow
@@ -123,7 +123,7 @@ def start_instance(
     )
     uow.instances.add(instance)
     journal(uow, instance, actor, "started", payload={"version": version.version, **data})
-    return _project(uow, engine, instance, wf, actor)
+    return project(uow, engine, instance, wf, actor)
 
 
 def complete_task(
@@ -148,13 +148,13 @@ def complete_task(
     instance = uow.instances.get(record.instance_id)
     if instance.status == "suspended":
         raise ConflictError(f"{instance.business_key} is suspended; resume it first")
-    wf = _load(uow, engine, instance)
+    wf = load_workflow(uow, engine, instance)
     engine.host.complete(wf, task_id, data)
     record.state = "completed"
     record.completed_at = utcnow()
     record.completed_by = actor
     journal(uow, instance, actor, "completed", task=record, payload=data)
-    return _project(uow, engine, instance, wf, actor, completed=record)
+    return project(uow, engine, instance, wf, actor, completed=record)
 
 
 def claim_task(uow: UnitOfWork, task_id: str, actor: str) -> TaskRecord:
@@ -200,144 +200,9 @@ def unclaim_task(
     return uow.tasks.get(task_id)
 
 
-def fire_due(uow: UnitOfWork, engine: Engine, instance_id: int, now: datetime) -> Transition | None:
-    """Fire an instance's due timers. Idempotent: ``None`` when nothing is due any more
-    (already fired by another worker, moved, or the instance ended or is suspended).
-
-    Raises:
-        ConflictError: the instance changed concurrently (the job retries).
-        WorkflowStepError: a script on the timer path failed.
-    """
-    wakeup = uow.wakeups.get(instance_id)
-    if wakeup is None or wakeup.due_at > now:
-        return None
-    instance = uow.instances.get(instance_id)
-    if instance.status != "running":
-        uow.wakeups.set(instance_id, None)
-        return None
-    wf = _load(uow, engine, instance)
-    engine.host.fire_due_timers(wf)
-    return _project(uow, engine, instance, wf, "timer")
-
-
-def move_deadline(
-    uow: UnitOfWork,
-    engine: Engine,
-    instance_id: int,
-    task_ids: list[str],
-    due: datetime,
-    warning: datetime | None,
-    actor: str,
-    reason: str,
-    variables: Mapping[str, Any] | None = None,
-) -> Transition:
-    """Re-arm the ``overdue`` (and ``warning``) timers attached to the given ready tasks and
-    set ``variables`` on them, so later steps that read the deadline see the new one.
-
-    Raises:
-        ConflictError: the instance is not running or none of the tasks has such a timer.
-    """
-    instance = _running(uow, instance_id)
-    wf = _load(uow, engine, instance)
-    if variables:
-        engine.host.set_task_data(wf, task_ids, variables)
-    moved = []
-    for timer in engine.host.waiting_timers(wf):
-        if timer.activity_id not in task_ids:
-            continue
-        if timer.kind == "overdue":
-            engine.host.move_timer(wf, timer.task_id, due)
-            moved.append(timer.element_id)
-        elif timer.kind == "warning" and warning is not None:
-            engine.host.move_timer(wf, timer.task_id, warning)
-            moved.append(timer.element_id)
-    if not moved:
-        raise ConflictError("no deadline timer is waiting on those tasks")
-    journal(
-        uow,
-        instance,
-        actor,
-        "deadline_moved",
-        reason=reason,
-        payload={"due": due.isoformat(), "timers": moved},
-    )
-    return _project(uow, engine, instance, wf, actor)
-
-
-def suspend(
-    uow: UnitOfWork, engine: Engine, instance_id: int, actor: str, reason: str
-) -> Transition:
-    """Pause every timer of a running instance, remembering the time each had left.
-
-    Raises:
-        ConflictError: the instance is not running.
-    """
-    instance = _running(uow, instance_id)
-    wf = _load(uow, engine, instance)
-    now = utcnow()
-    instance.paused_timers = {
-        t.task_id: max((t.due - now).total_seconds(), 0.0) for t in engine.host.waiting_timers(wf)
-    }
-    instance.status = "suspended"
-    instance.suspended_at = now
-    instance.updated_at = now
-    uow.wakeups.set(instance.id, None)
-    journal(
-        uow,
-        instance,
-        actor,
-        "suspended",
-        reason=reason,
-        payload={"paused_timers": len(instance.paused_timers)},
-    )
-    uow.flush()
-    return Transition(
-        instance=instance,
-        data=engine.host.data(wf),
-        ready=list(uow.tasks.ready_for_instance(instance.id)),
-    )
-
-
-def resume(
-    uow: UnitOfWork, engine: Engine, instance_id: int, actor: str, reason: str
-) -> Transition:
-    """Restart a suspended instance's timers with the time they had left.
-
-    Raises:
-        ConflictError: the instance is not suspended.
-    """
-    instance = uow.instances.get(instance_id)
-    if instance.status != "suspended":
-        raise ConflictError(f"{instance.business_key} is not suspended")
-    wf = _load(uow, engine, instance)
-    now = utcnow()
-    for timer_id, seconds in instance.paused_timers.items():
-        engine.host.move_timer(wf, timer_id, now + timedelta(seconds=seconds))
-    paused_for = (now - instance.suspended_at).total_seconds() if instance.suspended_at else 0
-    instance.status = "running"
-    instance.suspended_at = None
-    instance.paused_timers = {}
-    journal(
-        uow,
-        instance,
-        actor,
-        "resumed",
-        reason=reason,
-        payload={"paused_seconds": round(paused_for)},
-    )
-    return _project(uow, engine, instance, wf, actor)
-
-
-def _running(uow: UnitOfWork, instance_id: int) -> ProcessInstance:
-    instance = uow.instances.get(instance_id)
-    if instance.status != "running":
-        raise ConflictError(f"{instance.business_key} is {instance.status}")
-    return instance
-
-
 def load_data(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> dict[str, Any]:
     """The current process variables of an instance."""
-    return engine.host.data(_load(uow, engine, instance))
+    return engine.host.data(load_workflow(uow, engine, instance))
 
 
 def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
@@ -347,7 +212,7 @@ def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
     return record
 
 
-def _load(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Any:
+def load_workflow(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Any:
     version = uow.versions.get(instance.version_id)
     return engine.host.load(engine.parsed(version), instance.state)
 
@@ -373,7 +238,7 @@ def _next_wakeup(instance_id: int, timers: list[WaitingTimer]) -> Wakeup | None:
     )
 
 
-def _project(
+def project(
     uow: UnitOfWork,
     engine: Engine,
     instance: ProcessInstance,

@@ -1,6 +1,6 @@
 """A worker whose timer firing stalls inside its transaction, to be killed mid-job.
 
-Test-only fault injection: it wraps :func:`engine.instances.fire_due` so that, once a timer
+Test-only fault injection: it wraps :func:`engine.clock.fire_due` so that, once a timer
 has fired in memory and before the commit, the process writes a mark file and sleeps.
 """
 
@@ -10,10 +10,10 @@ import os
 import time
 from pathlib import Path
 
-from engine import instances
+from engine import clock
 from web.cli import main
 
-_original = instances.fire_due
+_original = clock.fire_due
 
 
 def _stalling_fire_due(*args, **kwargs):
@@ -24,7 +24,7 @@ def _stalling_fire_due(*args, **kwargs):
     return transition
 
 
-instances.fire_due = _stalling_fire_due
+clock.fire_due = _stalling_fire_due
 
 if __name__ == "__main__":
     main(["worker"])

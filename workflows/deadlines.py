@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import instances
+from engine import clock, instances
 from engine.db import utcnow
 from engine.errors import ConflictError, FieldErrors, ForbiddenError
 from workflows.auth import Actor
@@ -116,7 +116,7 @@ def decide_extension(
         if approve:
             ready = [t.id for t in uow.tasks.ready_for_instance(case.instance_id or 0)]
             warning = _warning_before(ctx, case, request.requested_until)
-            transition = instances.move_deadline(
+            transition = clock.move_deadline(
                 uow,
                 ctx.engine,
                 case.instance_id or 0,
@@ -159,7 +159,7 @@ def suspend_case(ctx: GridcaseContext, actor: Actor, number: str, reason: str) -
     Raises:
         ForbiddenError; FieldErrors without a reason; ConflictError when not running.
     """
-    _change_clock(ctx, actor, number, reason, instances.suspend)
+    _change_clock(ctx, actor, number, reason, clock.suspend)
     return get_case(ctx, actor, number)
 
 
@@ -169,7 +169,7 @@ def resume_case(ctx: GridcaseContext, actor: Actor, number: str, reason: str) ->
     Raises:
         ForbiddenError; FieldErrors without a reason; ConflictError when not suspended.
     """
-    _change_clock(ctx, actor, number, reason, instances.resume)
+    _change_clock(ctx, actor, number, reason, clock.resume)
     return get_case(ctx, actor, number)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from engine import instances
+from engine import clock
 from engine.db import utcnow
 from workflows.context import GridcaseContext
 from workflows.progress import after_commit, apply_transition
@@ -34,7 +34,7 @@ def fire(ctx: GridcaseContext, instance_id: int) -> bool:
 def _fire_once(ctx: GridcaseContext, instance_id: int) -> bool | float | None:
     """True when fired; seconds to wait when due very soon; None when nothing is due."""
     with ctx.uow() as uow:
-        transition = instances.fire_due(uow, ctx.engine, instance_id, utcnow())
+        transition = clock.fire_due(uow, ctx.engine, instance_id, utcnow())
         if transition is None:
             wakeup = uow.wakeups.get(instance_id)
             early = (wakeup.due_at - utcnow()).total_seconds() if wakeup else 0.0
