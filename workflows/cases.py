@@ -264,7 +264,7 @@ def complete(
         version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
         schema = version.forms.get(record.form) if record.form else None
         data = validate_form(schema, submitted)
-        _check_domain_rules(ctx, uow, case, record, data)
+        _check_domain_rules(ctx, uow, case, data)
         transition = instances.complete_task(uow, ctx.engine, task_id, data, actor.username)
         notices = apply_transition(ctx, uow, case, transition)
         if data.get("duplicate_of"):
@@ -287,17 +287,12 @@ def _check_domain_rules(
     ctx: GridcaseContext,
     uow: CaseUnitOfWork,
     case: Case,
-    task: TaskRecord,
     data: Mapping[str, Any],
 ) -> None:
     """Rules a JSON schema cannot express, keyed by well-known form fields."""
     errors: dict[str, list[str]] = {}
     directory = ctx.directory
-    if (
-        data.get("decision") == "escalate"
-        and task.unit_key
-        and top_review_level(directory, task.unit_key)
-    ):
+    if data.get("decision") == "escalate" and top_review_level(directory, case.review_unit_key):
         errors["decision"] = ["already at the top level: cannot escalate further"]
     duplicate = data.get("duplicate_of")
     if duplicate:

@@ -56,10 +56,14 @@ def _recipients(
     if kind == "overdue":
         if case.department_key:
             people.append(Recipient("department_handler", case.department_key))
+        # The diagram names the supervising unit when it opens a supervision task;
+        # otherwise it is the level above the one the case is at.
         parent = ctx.directory.parent(case.review_unit_key)
-        people.append(
-            Recipient("supervisor", (parent or ctx.directory.get(case.review_unit_key)).key)
+        above = (
+            transition.data.get("supervision_unit")
+            or (parent or ctx.directory.get(case.review_unit_key)).key
         )
+        people.append(Recipient("supervisor", above))
     if kind == "auto_closed":
         people.append(Recipient("community_dispatcher", case.review_unit_key))
     return people

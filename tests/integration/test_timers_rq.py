@@ -99,6 +99,7 @@ def test_warning_then_overdue_then_supervision_and_escalation(
         kinds = {(n.kind, n.role, n.unit_key) for n in uow.notifications.for_case(case.case.id)}
     assert ("overdue", "department_handler", "dept-cg") in kinds
     assert ("warning", "department_handler", "dept-cg") in kinds
+    assert ("overdue", "supervisor", STREET1) in kinds  # the supervisor who got the task
 
     supervisor = load_actor(rq_ctx, "sup-dh")
     new_deadline = datetime.now(UTC) + timedelta(hours=4)
