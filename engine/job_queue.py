@@ -27,6 +27,7 @@ from engine.db import utcnow
 log = logging.getLogger(__name__)
 QUEUE_NAME = "gridcase"
 RETRY = Retry(max=3, interval=[1, 5, 30])
+# Job results are never read (the database holds every outcome); failures are kept.
 
 
 class JobQueue(Protocol):
@@ -69,7 +70,12 @@ class RQJobQueue:
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
         self.queue.enqueue_at(
-            due, self.fire, instance_id, job_id=wake_job_id(instance_id, due), retry=RETRY
+            due,
+            self.fire,
+            instance_id,
+            job_id=wake_job_id(instance_id, due),
+            retry=RETRY,
+            result_ttl=0,
         )
 
     def fire_now(self, instance_id: int, due: datetime) -> None:
@@ -85,10 +91,10 @@ class RQJobQueue:
             status = None
         if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
             return
-        self.queue.enqueue(self.fire, instance_id, job_id=job_id, retry=RETRY)
+        self.queue.enqueue(self.fire, instance_id, job_id=job_id, retry=RETRY, result_ttl=0)
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
-        self.queue.enqueue(f"{self.module}.{name}", *args, job_id=job_id, retry=RETRY)
+        self.queue.enqueue(f"{self.module}.{name}", *args, job_id=job_id, retry=RETRY, result_ttl=0)
 
     def backlog(self) -> int:
         """Jobs waiting in the queue."""
