@@ -41,6 +41,13 @@ def test_dispatcher_logs_in_and_sees_the_new_case(sqlite_url: str) -> None:
         assert due_local.strftime("%Y-%m-%d %H:%M") in row.inner_text()  # local time, not UTC
         screenshot(page, "inbox")
 
+        with ctx.uow() as uow:  # as the warning timer would leave it
+            uow.cases.by_number(detail.case.number).alert_level = "yellow"
+            uow.commit()
+        page.reload()
+        assert page.locator("tbody tr.warning").count() == 1
+        assert "预警" in page.locator("tbody tr").inner_text()
+
         phone = browser.new_page(viewport={"width": 375, "height": 700})
         phone.goto(f"{base}/login")
         phone.fill("input[name=username]", "gw02")
