@@ -209,9 +209,6 @@ class WorkflowHost:
                 found.append(Emitted(task.task_spec.bpmn_id, kind, dict(task.data)))
         return found
 
-    def is_completed(self, wf: BpmnWorkflow) -> bool:
-        return wf.is_completed()
-
     def end_state(self, wf: BpmnWorkflow) -> EndState | None:
         """The end event a completed workflow reached, or None while it runs."""
         if not wf.is_completed():

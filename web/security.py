@@ -14,7 +14,6 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from workflows import auth
-from workflows.auth import Actor
 from workflows.context import GridcaseContext
 from workflows.errors import AuthenticationError
 
@@ -25,10 +24,6 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def context() -> GridcaseContext:
     return cast(GridcaseContext, current_app.extensions["gridcase"])
-
-
-def current_actor() -> Actor | None:
-    return g.get("actor")
 
 
 def _bearer() -> str | None:

@@ -88,16 +88,8 @@ class OrgDirectory:
     def children(self, key: str, kind: str | None = None) -> list[Unit]:
         return [u for u in self.all() if u.parent_key == key and (kind is None or u.kind == kind)]
 
-    def departments(self) -> list[Unit]:
-        return [u for u in self.all() if u.is_department]
-
     def grids(self) -> list[Unit]:
         return [u for u in self.all() if u.level == "grid" and not u.is_department]
-
-    def within(self, key: str) -> list[Unit]:
-        """The unit and everything below it."""
-        path = self.get(key).path
-        return [u for u in self.all() if u.path.startswith(path)]
 
     def nearest_grid(self, lat: float, lon: float) -> Unit:
         """The grid whose centre is closest to a point (grids without a centre are skipped).

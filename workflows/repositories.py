@@ -131,10 +131,6 @@ class CaseRepository:
         last = self.session.execute(stmt).scalar_one()
         return f"{year}-{last:06d}"
 
-    def count_by_status(self) -> dict[str, int]:
-        stmt = select(Case.status, func.count()).group_by(Case.status)
-        return {status: n for status, n in self.session.execute(stmt)}
-
 
 @dataclass(frozen=True)
 class InboxFilter:
