@@ -133,8 +133,24 @@ def _check_lanes(checker: _Checker, process: Any, known_lanes: Collection[str]) 
         in_lane.update(ref.text.strip() for ref in lane.iterfind("bpmn:flowNodeRef", NS))
     for tag in _USER_TASK_TAGS:
         for task in process.iterfind(f".//bpmn:{tag}", NS):
-            if task.get("id") not in in_lane:
+            override = user_task_properties(task).get("lane")
+            if override is not None:
+                if override not in known_lanes:
+                    checker.add(f"lane property {override!r} names no known role", task)
+                continue
+            if not in_lane.intersection(_self_and_subprocesses(task)):
                 checker.add("user task is in no lane: every user task needs a role lane", task)
+
+
+def _self_and_subprocesses(task: Any) -> list[str]:
+    """The task's id and those of the subprocesses around it: a task inside a subprocess
+    takes the subprocess's lane (unless its ``lane`` property names another)."""
+    ids = [task.get("id")]
+    parent = task.getparent()
+    while parent is not None and parent.tag == f"{{{NS['bpmn']}}}subProcess":
+        ids.append(parent.get("id"))
+        parent = parent.getparent()
+    return ids
 
 
 def _check_user_tasks(

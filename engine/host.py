@@ -13,8 +13,10 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
@@ -61,6 +63,14 @@ class Emitted:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A BPMN message thrown by one workflow for the host to route to another."""
+
+    name: str
+    payload: Any
+
+
+@dataclass(frozen=True)
 class EndState:
     """Where a finished workflow ended."""
 
@@ -91,13 +101,75 @@ class WorkflowHost:
         self.script_engine = RestrictedScriptEngine(functions)
         self.serializer = StateSerializer()
 
-    def start(self, parsed: ParsedSpec, data: Mapping[str, Any]) -> BpmnWorkflow:
-        """Create a workflow, seed its start data and run it to the first waiting point."""
+    def start(
+        self, parsed: ParsedSpec, data: Mapping[str, Any], message: Message | None = None
+    ) -> BpmnWorkflow:
+        """Create a workflow, seed its start data and run it to the first waiting point;
+        ``message`` triggers a message start event."""
         wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=self.script_engine)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
         self._advance(wf)
+        if message is not None:
+            self.deliver(wf, message)
         return wf
+
+    @staticmethod
+    def start_message(parsed: ParsedSpec) -> str | None:
+        """The message a process's start event waits for, if it starts on a message."""
+        for spec in parsed.spec.task_specs.values():
+            definition = getattr(spec, "event_definition", None)
+            if isinstance(spec, StartEvent) and isinstance(definition, MessageEventDefinition):
+                return definition.name
+        return None
+
+    def waiting_messages(self, wf: BpmnWorkflow) -> list[str]:
+        """Names of the messages the workflow is waiting for."""
+        return [
+            t.task_spec.event_definition.name
+            for t in wf.get_tasks(state=TaskState.WAITING)
+            if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
+        ]
+
+    def deliver(self, wf: BpmnWorkflow, message: Message) -> None:
+        """Hand a message to the catch event waiting for it and run on.
+
+        Raises:
+            ConflictError: nothing in the workflow waits for this message.
+            WorkflowStepError: a condition or script failed further on.
+        """
+        waiting = [
+            t
+            for t in wf.get_tasks(state=TaskState.WAITING)
+            if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
+            and t.task_spec.event_definition.name == message.name
+        ]
+        if not waiting:
+            raise ConflictError(f"the workflow is not waiting for message {message.name!r}")
+        # Send the waiting event's own definition: Spiff matches by class as well as name.
+        event = BpmnEvent(waiting[0].task_spec.event_definition, payload=message.payload)
+        try:
+            wf.send_event(event)
+        except SpiffWorkflowException as err:
+            raise WorkflowStepError(_explain(err), _element_of(err)) from err
+        self._advance(wf)
+
+    def waiting_statuses(self, wf: BpmnWorkflow) -> list[str]:
+        """The ``status`` properties of catch events the workflow waits on (not boundary
+        timers: those wait beside a task)."""
+        return [
+            _properties(t)["status"]
+            for t in wf.get_tasks(state=TaskState.WAITING)
+            if "status" in _properties(t)
+        ]
+
+    def take_messages(self, wf: BpmnWorkflow) -> list[Message]:
+        """Messages thrown that nothing inside the workflow caught (for the host to route)."""
+        return [
+            Message(e.event_definition.name, e.payload)
+            for e in wf.get_events()
+            if isinstance(e.event_definition, MessageEventDefinition)
+        ]
 
     def load(self, parsed: ParsedSpec, state: str) -> BpmnWorkflow:
         """Rebuild a stored workflow around its cached spec."""
@@ -110,13 +182,15 @@ class WorkflowHost:
 
     def ready_tasks(self, wf: BpmnWorkflow) -> list[ReadyTask]:
         """The user tasks waiting for people, in tree order."""
+        # Spiff gives a task inside a subprocess the subprocess's lane; a ``lane`` property
+        # lets a designer put one such task in another role's lane.
         return [
             ReadyTask(
                 id=str(t.id),
                 element_id=t.task_spec.bpmn_id,
                 title=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-                lane=t.task_spec.lane,
-                properties=dict(t.task_spec.extensions.get("properties", {})),
+                lane=_properties(t).get("lane") or t.task_spec.lane,
+                properties=dict(_properties(t)),
                 data=t.data,
             )
             for t in wf.get_tasks(state=TaskState.READY, manual=True)

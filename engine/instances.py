@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from engine.db import utcnow
 from engine.errors import ConflictError, NotFoundError
-from engine.host import Emitted, EndState, ReadyTask, WaitingTimer, WorkflowHost
+from engine.host import Emitted, EndState, Message, ReadyTask, WaitingTimer, WorkflowHost
 from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 from engine.spec_registry import ParsedSpec, SpecRegistry
 from engine.uow import UnitOfWork
@@ -47,6 +47,8 @@ class Transition:
     ready: list[TaskRecord] = field(default_factory=list)
     end: EndState | None = None
     events: list[Emitted] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
     wakeup: Wakeup | None = None
 
 
@@ -101,8 +103,10 @@ def start_instance(
     business_key: str,
     data: Mapping[str, Any],
     actor: str,
+    message: Message | None = None,
 ) -> Transition:
-    """Start the latest version of ``process_id`` and project its first tasks.
+    """Start the latest version of ``process_id`` and project its first tasks; ``message``
+    triggers a message start event.
 
     Raises:
         NotFoundError: no version of the process is deployed.
@@ -111,7 +115,7 @@ def start_instance(
     version = uow.versions.latest(process_id)
     if version is None:
         raise NotFoundError(f"process {process_id!r} is not deployed")
-    wf = engine.host.start(engine.parsed(version), data)
+    wf = engine.host.start(engine.parsed(version), data, message)
     now = utcnow()
     instance = ProcessInstance(
         version_id=version.id,
@@ -155,6 +159,37 @@ def complete_task(
     record.completed_by = actor
     journal(uow, instance, actor, "completed", task=record, payload=data)
     return project(uow, engine, instance, wf, actor, completed=record)
+
+
+def deliver_message(
+    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, message: Message, actor: str
+) -> Transition:
+    """Hand a message to a waiting instance and advance it.
+
+    Raises:
+        ConflictError: the instance is not waiting for that message.
+        WorkflowStepError: a condition or script failed while advancing.
+    """
+    wf = load_workflow(uow, engine, instance)
+    engine.host.deliver(wf, message)
+    journal(uow, instance, actor, "message_received", payload={"message": message.name})
+    return project(uow, engine, instance, wf, actor)
+
+
+def waiting_messages(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> list[str]:
+    if instance.status == "completed":
+        return []
+    return engine.host.waiting_messages(load_workflow(uow, engine, instance))
+
+
+def message_starts(uow: UnitOfWork, engine: Engine) -> dict[str, str]:
+    """Message name → process whose latest version starts on that message."""
+    found = {}
+    for version in uow.versions.latest_each():
+        name = engine.host.start_message(engine.parsed(version))
+        if name is not None:
+            found[name] = version.process_id
+    return found
 
 
 def claim_task(uow: UnitOfWork, task_id: str, actor: str) -> TaskRecord:
@@ -301,6 +336,10 @@ def project(
     result.events = host.take_emitted(wf)
     for event in result.events:
         journal(uow, instance, actor, event.kind, payload={"element_id": event.element_id})
+    result.waiting = host.waiting_statuses(wf)
+    result.messages = host.take_messages(wf)
+    for message in result.messages:
+        journal(uow, instance, actor, "message_sent", payload={"message": message.name})
     instance.state = host.dump(wf)
     instance.updated_at = now
     result.end = host.end_state(wf)

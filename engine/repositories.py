@@ -39,6 +39,20 @@ class VersionRepository:
         stmt = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version)
         return self.session.scalars(stmt).all()
 
+    def latest_each(self) -> list[ProcessVersion]:
+        """The newest version of every deployed process."""
+        newest = (
+            select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("v"))
+            .group_by(ProcessVersion.process_id)
+            .subquery()
+        )
+        stmt = select(ProcessVersion).join(
+            newest,
+            (ProcessVersion.process_id == newest.c.process_id)
+            & (ProcessVersion.version == newest.c.v),
+        )
+        return list(self.session.scalars(stmt))
+
     def instance_counts(self) -> dict[int, dict[str, int]]:
         """Instances per version and status: ``{version_id: {status: n}}``."""
         stmt = select(ProcessInstance.version_id, ProcessInstance.status, func.count()).group_by(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any
 
 from engine import instances
@@ -19,31 +18,16 @@ from engine.repositories import Visibility
 from workflows.auth import Actor
 from workflows.context import GridcaseContext
 from workflows.forms import validate_form
-from workflows.models import Case
+from workflows.intake import NewCase, Opener, check_new_case, locate, open_case
+from workflows.models import Case, DepartmentMark, SensorReading
 from workflows.org import Unit
-from workflows.progress import after_commit, apply_transition, refresh_status
+from workflows.progress import after_commit, refresh_status, settle
 from workflows.repositories import InboxFilter
 from workflows.routing import review_unit_for, suggested_department, top_review_level
 from workflows.uow import CaseUnitOfWork
 
-
-@dataclass(frozen=True)
-class NewCase:
-    """What a reporter submits."""
-
-    category: str
-    description: str
-    title: str = ""
-    priority: str = "normal"
-    channel: str = "grid_worker"
-    grid: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    address: str = ""
-    photos: Sequence[str] = ()
-    event_code: str | None = None
-    reporter_name: str = ""
-    reporter_phone: str = ""
+# Form fields that name departments (one, or a list): checked against the org tree.
+DEPARTMENT_FIELDS = ("department", "lead", "co_handlers", "invited", "whistle_departments")
 
 
 @dataclass
@@ -68,6 +52,12 @@ class CaseDetail:
     data: dict[str, Any]
     suggested_department: Unit | None = None
     links: dict[str, str | None] = field(default_factory=dict)
+    parent: Case | None = None
+    children: Sequence[Case] = ()
+    merged: Sequence[Case] = ()
+    marks: Sequence[DepartmentMark] = ()
+    readings: Sequence[SensorReading] = ()
+    waiting_for: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -111,89 +101,21 @@ def may_see_case(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, case: 
     )
 
 
-def _grid_for(ctx: GridcaseContext, actor: Actor, new: NewCase) -> Unit:
-    directory = ctx.directory
-    if new.grid:
-        if new.grid not in directory or directory.get(new.grid).level != "grid":
-            raise FieldErrors({"grid": [f"{new.grid} is not a grid"]})
-        return directory.get(new.grid)
-    if new.lat is not None and new.lon is not None:
-        return directory.nearest_grid(new.lat, new.lon)
-    own = [u for u in actor.units_with("grid_worker") if u in directory]
-    if own:
-        return directory.get(own[0])
-    raise FieldErrors({"grid": ["give a grid or coordinates to locate the case"]})
-
-
-def _check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
-    catalog = ctx.catalog
-    errors: dict[str, list[str]] = {}
-    if new.category not in catalog.categories:
-        errors["category"] = [f"unknown category {new.category!r}"]
-    elif new.priority not in catalog.category(new.category).time_limits:
-        errors["priority"] = [f"category {new.category} has no priority {new.priority!r}"]
-    if new.channel not in catalog.channels:
-        errors["channel"] = [f"unknown channel {new.channel!r}"]
-    if new.event_code and new.event_code not in catalog.subclasses:
-        errors["event_code"] = [f"unknown event code {new.event_code!r}"]
-    if errors:
-        raise FieldErrors(errors)
-
-
 def report_case(ctx: GridcaseContext, actor: Actor, new: NewCase) -> CaseDetail:
     """Register a reported case and start its process.
 
     Raises:
         FieldErrors: unknown category, priority, channel, event code or grid.
     """
-    _check_new_case(ctx, new)
-    category = ctx.catalog.category(new.category)
-    grid = _grid_for(ctx, actor, new)
+    check_new_case(ctx, new)
+    grid = locate(ctx, new, actor.units_with("grid_worker"))
     review_unit = review_unit_for(ctx.directory, ctx.catalog, grid.key, new.channel)
+    opener = Opener(actor.username, actor.user_id, actor.display_name)
     with ctx.uow() as uow:
-        now = utcnow()
-        case = Case(
-            number=uow.cases.next_number(now.astimezone(UTC).year),
-            process_id=category.process,
-            stream=category.stream,
-            category=category.code,
-            event_code=new.event_code,
-            priority=new.priority,
-            channel=new.channel,
-            title=new.title or new.description[:60],
-            description=new.description,
-            address=new.address,
-            lat=new.lat,
-            lon=new.lon,
-            photos=list(new.photos),
-            grid_key=grid.key,
-            review_unit_key=review_unit.key,
-            reporter_user_id=actor.user_id,
-            reporter_name=new.reporter_name or actor.display_name,
-            reporter_phone=new.reporter_phone,
-            created_at=now,
-            updated_at=now,
-        )
-        uow.cases.add(case)
-        start_data = {
-            "case_id": case.id,
-            "case_number": case.number,
-            "category": case.category,
-            "priority": case.priority,
-            "grid": grid.key,
-            "review_unit": review_unit.key,
-            "reporter_user": actor.username,
-            "return_count": 0,
-            "rework_count": 0,
-            "escalation_count": 0,
-        }
-        transition = instances.start_instance(
-            uow, ctx.engine, category.process, case.number, start_data, actor.username
-        )
-        case.instance_id = transition.instance.id
-        notices = apply_transition(ctx, uow, case, transition)
+        case, transition = open_case(ctx, uow, new, opener, grid=grid, review_unit=review_unit)
+        settled = settle(ctx, uow, case, transition)
         uow.commit()
-        after_commit(ctx, [transition], notices)
+        after_commit(ctx, settled.transitions, settled.notices)
         return _detail(ctx, uow, actor, case, transition.data)
 
 
@@ -266,11 +188,11 @@ def complete(
         data = validate_form(schema, submitted)
         _check_domain_rules(ctx, uow, case, data)
         transition = instances.complete_task(uow, ctx.engine, task_id, data, actor.username)
-        notices = apply_transition(ctx, uow, case, transition)
+        settled = settle(ctx, uow, case, transition)
         if data.get("duplicate_of"):
             case.duplicate_of_id = uow.cases.by_number(data["duplicate_of"]).id
         uow.commit()
-        after_commit(ctx, [transition], notices)
+        after_commit(ctx, settled.transitions, settled.notices)
         return _detail(ctx, uow, actor, case, transition.data)
 
 
@@ -301,11 +223,17 @@ def _check_domain_rules(
             errors["duplicate_of"] = [f"case {duplicate} does not exist"]
         elif other.id == case.id:
             errors["duplicate_of"] = ["a case cannot be merged into itself"]
-    department = data.get("department")
-    if department is not None and (
-        department not in directory or not directory.get(department).is_department
-    ):
-        errors["department"] = [f"{department} is not a department"]
+    for name in DEPARTMENT_FIELDS:
+        value = data.get(name)
+        chosen = value if isinstance(value, list) else [] if value is None else [value]
+        wrong = [d for d in chosen if d not in directory or not directory.get(d).is_department]
+        if wrong:
+            errors[name] = [f"{', '.join(map(str, wrong))}: not a department"]
+    if data.get("mode") == "whistle" and directory.get(case.review_unit_key).level != "street":
+        errors["mode"] = ["only a street blows the whistle: escalate the case to the street first"]
+    service = data.get("service_category")
+    if service is not None and service not in ctx.catalog.categories:
+        errors["service_category"] = [f"unknown category {service!r}"]
     if errors:
         raise FieldErrors(errors)
 
@@ -333,4 +261,18 @@ def _detail(
     if case.status == "registered":
         suggestion = suggested_department(ctx.directory, ctx.catalog, case.category, case.grid_key)
     duplicate = uow.cases.get(case.duplicate_of_id).number if case.duplicate_of_id else None
-    return CaseDetail(case, tasks, history, data or {}, suggestion, {"duplicate_of": duplicate})
+    waiting = instances.waiting_messages(uow, ctx.engine, instance) if instance else []
+    return CaseDetail(
+        case,
+        tasks,
+        history,
+        data or {},
+        suggestion,
+        {"duplicate_of": duplicate},
+        parent=uow.cases.get(case.parent_id) if case.parent_id else None,
+        children=uow.cases.children(case.id),
+        merged=uow.cases.merged_into(case.id),
+        marks=uow.assessment.marks_for_case(case.id),
+        readings=uow.assessment.readings_for_case(case.id),
+        waiting_for=waiting,
+    )

@@ -15,7 +15,7 @@ from workflows.cases import CaseDetail, get_case, may_work
 from workflows.context import GridcaseContext
 from workflows.models import Case, ExtensionRequest
 from workflows.notifications import Recipient, add_notices
-from workflows.progress import after_commit, apply_transition
+from workflows.progress import after_commit, settle
 
 
 def _dispatcher_role(ctx: GridcaseContext, case: Case) -> str | None:
@@ -130,8 +130,9 @@ def decide_extension(
                     "handle_warn": warning.isoformat(),
                 },
             )
-            notices += apply_transition(ctx, uow, case, transition)
-            transitions.append(transition)
+            settled = settle(ctx, uow, case, transition)
+            notices += settled.notices
+            transitions += settled.transitions
         else:
             instance = uow.instances.get(case.instance_id or 0)
             instances.journal(uow, instance, actor.username, "extension_refused", reason=comment)

@@ -112,7 +112,11 @@ class Case(Base):
     reporter_phone: Mapped[str] = mapped_column(String(40), default="")
     deadline: Mapped[datetime | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Why a child case exists: the process that opened it (joint_conference, whistle_callin)
+    # or ``service`` for a service case opened by a welfare visit.
+    link_kind: Mapped[str | None] = mapped_column(String(30))
+    device_id: Mapped[str | None] = mapped_column(String(80), index=True)
     return_count: Mapped[int] = mapped_column(default=0)
     rework_count: Mapped[int] = mapped_column(default=0)
     escalation_count: Mapped[int] = mapped_column(default=0)
@@ -163,3 +167,34 @@ class ExtensionRequest(Base):
     decided_at: Mapped[datetime | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DepartmentMark(Base):
+    """One fact for department assessment: a missed conference time box, a whistle report-in
+    (on time or not), a late mark, a rating by the street (score 1–5 and comment)."""
+
+    __tablename__ = "department_marks"
+    __table_args__ = (Index("ix_department_marks_dept", "department_key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department_key: Mapped[str] = mapped_column(ForeignKey("org_units.key"))
+    kind: Mapped[str] = mapped_column(String(30))
+    on_time: Mapped[bool | None]
+    score: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SensorReading(Base):
+    """A device alert as received; repeated alerts of one device attach to its open case."""
+
+    __tablename__ = "sensor_readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    reading: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    observed_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,6 +20,12 @@ TITLES = {
     "overdue": "超期：{number} 已超过办理时限",
     "auto_closed": "默认满意：{number} 未评价，已按满意结案",
     "supervised": "督办：{number}",
+    "conference_missed": "联席会议：{number} 未在时限内提出意见，已记录",
+    "callin_late": "吹哨报到：{number} 超时未报到，已督办并记录",
+    "stability_alert": "维稳预警：{number} 高风险矛盾纠纷，已提级街道",
+    "reopened": "重新受理：{number} 调解协议未履行",
+    "special_task_missed": "专项任务：{number} 网格未按时反馈",
+    "special_task_summary": "专项任务：{number} 汇总已生成",
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,10 +21,12 @@ from workflows.models import (
     ApiToken,
     Case,
     CaseCounter,
+    DepartmentMark,
     ExtensionRequest,
     Notification,
     OrgUnit,
     RoleGrant,
+    SensorReading,
     User,
 )
 
@@ -116,6 +121,26 @@ class CaseRepository:
         if found is None:
             raise NotFoundError(f"case {case_id} not found")
         return found
+
+    def children(self, case_id: int) -> Sequence[Case]:
+        return self.session.scalars(
+            select(Case).where(Case.parent_id == case_id).order_by(Case.id)
+        ).all()
+
+    def merged_into(self, case_id: int) -> Sequence[Case]:
+        return self.session.scalars(
+            select(Case).where(Case.duplicate_of_id == case_id).order_by(Case.id)
+        ).all()
+
+    def open_for_device(self, device_id: str, closed: Collection[str]) -> Case | None:
+        """The device's newest case that is still open (repeat alerts attach to it)."""
+        stmt = (
+            select(Case)
+            .where(Case.device_id == device_id, Case.status.not_in(closed))
+            .order_by(Case.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
 
     def next_number(self, year: int) -> str:
         """Allocate the next case number of ``year``; the row lock serializes writers."""
@@ -241,3 +266,57 @@ class ExtensionRepository:
             ExtensionRequest.case_id == case_id, ExtensionRequest.status == "pending"
         )
         return self.session.scalars(stmt).all()
+
+
+class AssessmentRepository:
+    """Department marks (conference, whistle call-in, ratings) and sensor readings."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, row: DepartmentMark | SensorReading) -> None:
+        self.session.add(row)
+
+    def marks_for_case(self, case_id: int) -> Sequence[DepartmentMark]:
+        return self.session.scalars(
+            select(DepartmentMark)
+            .where(DepartmentMark.case_id == case_id)
+            .order_by(DepartmentMark.id)
+        ).all()
+
+    def readings_for_case(self, case_id: int) -> Sequence[SensorReading]:
+        return self.session.scalars(
+            select(SensorReading).where(SensorReading.case_id == case_id).order_by(SensorReading.id)
+        ).all()
+
+    def summary(self, since: datetime | None) -> list[dict[str, Any]]:
+        """Per department: report-ins on time and late, late marks, missed conference time
+        boxes, number of ratings and the average score."""
+        m = DepartmentMark
+        stmt = (
+            select(
+                m.department_key,
+                func.sum(sql_case((m.kind == "callin_reported") & m.on_time.is_(True), 1), else_=0),
+                func.sum(
+                    sql_case((m.kind == "callin_reported") & m.on_time.is_(False), 1), else_=0
+                ),
+                func.sum(sql_case((m.kind == "callin_late", 1), else_=0)),
+                func.sum(sql_case((m.kind == "conference_missed", 1), else_=0)),
+                func.count(m.score),
+                func.avg(m.score),
+            )
+            .group_by(m.department_key)
+            .order_by(m.department_key)
+        )
+        if since is not None:
+            stmt = stmt.where(m.at >= since)
+        keys = (
+            "department",
+            "reported_on_time",
+            "reported_late",
+            "late_marks",
+            "conference_missed",
+            "ratings",
+            "average_score",
+        )
+        return [dict(zip(keys, row, strict=True)) for row in self.session.execute(stmt)]

@@ -38,13 +38,17 @@ def derive_status(
     ready: Sequence[WaitingTask],
     end_properties: Mapping[str, str] | None,
     data: Mapping[str, Any],
+    waiting: Sequence[str] = (),
 ) -> str:
-    """Status of a case from its waiting tasks, or from the end event it reached."""
+    """Status of a case from its waiting tasks, or from the end event it reached; with no
+    task waiting for people, from the events it waits on (a message from a joint conference,
+    the 30-day timer before a follow-up visit) that declare one."""
     if end_properties is not None:
         return end_properties.get("status", "closed")
     declared = [t for t in ready if t.properties.get("status") in STATUSES]
     if not declared:
-        return "in_progress"
+        known = [s for s in waiting if s in STATUSES]
+        return min(known, key=STATUSES.index) if known else "in_progress"
     # With parallel branches, the case is as far as its least advanced branch.
     task = min(declared, key=lambda t: STATUSES.index(t.properties["status"]))
     status = task.properties["status"]

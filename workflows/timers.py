@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from engine import clock
 from engine.db import utcnow
 from workflows.context import GridcaseContext
-from workflows.progress import after_commit, apply_transition
+from workflows.progress import after_commit, settle
 
 EARLY_WAIT_LIMIT = 5.0  # seconds; a later wake-up is rescheduled by the commit that moved it
 
@@ -40,9 +40,9 @@ def _fire_once(ctx: GridcaseContext, instance_id: int) -> bool | float | None:
             early = (wakeup.due_at - utcnow()).total_seconds() if wakeup else 0.0
             return early if 0 < early <= EARLY_WAIT_LIMIT else None
         case = uow.cases.by_instance(instance_id)
-        notices = apply_transition(ctx, uow, case, transition)
+        settled = settle(ctx, uow, case, transition)
         uow.commit()
-    after_commit(ctx, [transition], notices)
+    after_commit(ctx, settled.transitions, settled.notices)
     return True
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.uow import UnitOfWork
 from workflows.repositories import (
+    AssessmentRepository,
     CaseRepository,
     ExtensionRepository,
     InboxQuery,
@@ -22,4 +23,5 @@ class CaseUnitOfWork(UnitOfWork):
         self.inbox = InboxQuery(self.session)
         self.notifications = NotificationRepository(self.session)
         self.extensions = ExtensionRepository(self.session)
+        self.assessment = AssessmentRepository(self.session)
         return self

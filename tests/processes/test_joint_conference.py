@@ -1,0 +1,89 @@
+"""joint_conference: entered from dispatch, from supervision and after two returns; a
+department missing the time box is recorded; the decision dispatches lead and co-handlers."""
+
+from __future__ import annotations
+
+import time
+
+from tests.processes.helpers import (
+    STREET1,
+    accepted,
+    child,
+    fire_until_quiet,
+    later,
+    ready,
+    soon,
+    step,
+)
+from workflows import cases
+from workflows.auth import load_actor
+from workflows.context import GridcaseContext
+
+
+def _decide(ctx: GridcaseContext, conference: str) -> None:
+    step(
+        ctx,
+        conference,
+        "decide",
+        "sd01",
+        {
+            "lead": "dept-cg",
+            "co_handlers": ["dept-ga"],
+            "deadline": later(days=2),
+            "minutes": "城管牵头清理，公安配合维持秩序",
+        },
+    )
+
+
+def test_dispatch_to_conference_with_a_department_missing_the_time_box(
+    ctx: GridcaseContext,
+) -> None:
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"mode": "joint_conference", "invited": ["dept-cg"]})
+    case = cases.get_case(ctx, load_actor(ctx, "admin"), number)
+    assert case.case.status == "coordinating"
+    assert case.waiting_for == ["conference_decided"]
+    conference = child(ctx, number, "joint_conference")
+
+    convene = ready(ctx, conference)
+    assert [(t.element_id, t.role, t.unit_key) for t in convene] == [
+        ("convene", "street_dispatcher", STREET1)
+    ]
+    step(
+        ctx,
+        conference,
+        "convene",
+        "sd01",
+        {"invited": ["dept-cg", "dept-ga", "dept-zj"], "opinion_due": soon(1.5), "agenda": "占道"},
+    )
+    opinions = ready(ctx, conference)
+    assert sorted(t.unit_key for t in opinions) == ["dept-cg", "dept-ga", "dept-zj"]
+    assert {t.element_id for t in opinions} == {"give_opinion"}
+    for user, dept in (("dh-cg", "dept-cg"), ("dh-ga", "dept-ga")):
+        task = next(t for t in opinions if t.unit_key == dept)
+        cases.complete(ctx, load_actor(ctx, user), task.id, {"opinion_text": "同意", "can_lead": True})
+    assert [t.element_id for t in ready(ctx, conference)] == ["give_opinion"]
+
+    time.sleep(1.6)
+    fire_until_quiet(ctx, conference)  # dept-zj misses the box; the conference goes on
+    detail = cases.get_case(ctx, load_actor(ctx, "admin"), conference)
+    assert [(m.department_key, m.kind) for m in detail.marks] == [("dept-zj", "conference_missed")]
+    assert [t.element_id for t in ready(ctx, conference)] == ["decide"]
+
+    _decide(ctx, conference)
+    handle = ready(ctx, number)
+    assert sorted((t.element_id, t.unit_key) for t in handle) == [
+        ("joint_handle", "dept-cg"),
+        ("joint_handle", "dept-ga"),
+    ]
+    parent = cases.get_case(ctx, load_actor(ctx, "admin"), number)
+    assert parent.case.status == "in_progress"
+    assert parent.case.department_key == "dept-cg"
+    assert parent.data["conference"]["missed"] == ["dept-zj"]
+    assert cases.get_case(ctx, load_actor(ctx, "admin"), conference).case.status == "closed"
+
+    # handled only when the lead and every co-handler have fed back
+    step(ctx, number, "joint_handle", "dh-cg", {"result": "已清理"})
+    assert [t.element_id for t in ready(ctx, number)] == ["joint_handle"]
+    step(ctx, number, "joint_handle", "dh-ga", {"result": "已劝离"})
+    assert [t.element_id for t in ready(ctx, number)] == ["verify"]
