@@ -252,6 +252,17 @@ def load_workflow(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) ->
     return engine.host.load(engine.parsed(version), instance.state)
 
 
+def _record_properties(task: ReadyTask) -> dict[str, Any]:
+    """The task's properties; a ``subject`` property names the variable that says what this
+    one of several parallel tasks is about (which department a rating is for), and its
+    value is kept as ``subject_value`` for inboxes."""
+    properties: dict[str, Any] = dict(task.properties)
+    subject = properties.get("subject")
+    if subject:
+        properties["subject_value"] = task.data.get(subject)
+    return properties
+
+
 def _set_due_times(ready: list[TaskRecord], timers: list[WaitingTimer]) -> None:
     """A task's deadline is its attached ``overdue`` timer, when it has one."""
     overdue = {t.activity_id: t.due for t in timers if t.kind == "overdue"}
@@ -313,7 +324,7 @@ def project(
             unit_path=assignment.unit_path,
             assignee=assignment.assignee,
             form=task.form,
-            properties=dict(task.properties),
+            properties=_record_properties(task),
             state="ready",
             created_at=now,
             due_at=assignment.due_at,

@@ -293,15 +293,18 @@ class AssessmentRepository:
         """Per department: report-ins on time and late, late marks, missed conference time
         boxes, number of ratings and the average score."""
         m = DepartmentMark
+
+        def count(condition: Any) -> Any:
+            return func.sum(sql_case((condition, 1), else_=0))
+
+        reported = m.kind == "callin_reported"
         stmt = (
             select(
                 m.department_key,
-                func.sum(sql_case((m.kind == "callin_reported") & m.on_time.is_(True), 1), else_=0),
-                func.sum(
-                    sql_case((m.kind == "callin_reported") & m.on_time.is_(False), 1), else_=0
-                ),
-                func.sum(sql_case((m.kind == "callin_late", 1), else_=0)),
-                func.sum(sql_case((m.kind == "conference_missed", 1), else_=0)),
+                count(reported & m.on_time.is_(True)),
+                count(reported & m.on_time.is_(False)),
+                count(m.kind == "callin_late"),
+                count(m.kind == "conference_missed"),
                 func.count(m.score),
                 func.avg(m.score),
             )

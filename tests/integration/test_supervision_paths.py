@@ -36,8 +36,9 @@ def _ready(detail: cases.CaseDetail) -> list:
     return [t.task for t in detail.tasks if t.task.state == "ready"]
 
 
-@pytest.mark.parametrize("outcome", ["escalate", "joint_conference"])
-def test_supervision_sends_the_case_back_to_dispatch(ctx: GridcaseContext, outcome: str) -> None:
+def test_supervision_escalates_the_case_to_dispatch_one_level_up(ctx: GridcaseContext) -> None:
+    # (the joint-conference outcome: tests/processes/test_joint_conference.py)
+    outcome = "escalate"
     detail = _overdue_case(ctx)
     supervise = _ready(detail)[0]
     assert (supervise.element_id, supervise.unit_key) == ("supervise", STREET1)
@@ -49,13 +50,9 @@ def test_supervision_sends_the_case_back_to_dispatch(ctx: GridcaseContext, outco
     )
     dispatch = _ready(after)
     assert [t.element_id for t in dispatch] == ["dispatch"]
-    if outcome == "escalate":
-        # overdue already moved the case to the street; supervision escalates it once more
-        assert (dispatch[0].role, dispatch[0].unit_key) == ("district_command", DISTRICT)
-        assert after.case.escalation_count == 1
-    else:
-        assert (dispatch[0].role, dispatch[0].unit_key) == ("street_dispatcher", STREET1)
-        assert after.data["decision"] == "joint_conference"
+    # overdue already moved the case to the street; supervision escalates it once more
+    assert (dispatch[0].role, dispatch[0].unit_key) == ("district_command", DISTRICT)
+    assert after.case.escalation_count == 1
     assert after.case.status == "registered"
 
 

@@ -54,7 +54,7 @@ def accepted(ctx: GridcaseContext, **kw: Any) -> str:
 def at_street(ctx: GridcaseContext) -> str:
     """A case escalated to the street and accepted there, waiting for the street's dispatch."""
     number = report(ctx).case.number
-    step(ctx, number, "review", "cd01", {"decision": "escalate"})
+    step(ctx, number, "review", "cd01", {"decision": "escalate", "reason": "涉及多个部门"})
     step(ctx, number, "review", "sd01", {"decision": "accept"})
     return number
 

@@ -87,3 +87,34 @@ def test_dispatch_to_conference_with_a_department_missing_the_time_box(
     assert [t.element_id for t in ready(ctx, number)] == ["joint_handle"]
     step(ctx, number, "joint_handle", "dh-ga", {"result": "已劝离"})
     assert [t.element_id for t in ready(ctx, number)] == ["verify"]
+
+
+def test_two_returns_send_the_case_to_the_conference(ctx: GridcaseContext) -> None:
+    number = accepted(ctx)
+    for _ in range(2):
+        step(ctx, number, "dispatch", "cd01", {"department": "dept-cg"})
+        step(ctx, number, "sign", "dh-cg", {"decision": "return", "reason": "不属于本部门职责"})
+    detail = cases.get_case(ctx, load_actor(ctx, "admin"), number)
+    assert detail.case.return_count == 2
+    assert detail.waiting_for == ["conference_decided"]
+    conference = child(ctx, number, "joint_conference")
+    assert cases.get_case(ctx, load_actor(ctx, "admin"), conference).data["reason"] == (
+        "returned_twice"
+    )
+    assert [t.element_id for t in ready(ctx, conference)] == ["convene"]
+
+
+def test_supervision_sends_an_overdue_case_to_the_conference(ctx: GridcaseContext) -> None:
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg", "deadline": soon(1)})
+    time.sleep(1.2)
+    fire_until_quiet(ctx, number)
+    step(ctx, number, "supervise", "sup-dh", {"decision": "joint_conference", "notice": "推诿"})
+    conference = child(ctx, number, "joint_conference")
+    assert cases.get_case(ctx, load_actor(ctx, "admin"), conference).data["reason"] == (
+        "supervision"
+    )
+    step(ctx, conference, "convene", "sd01", {"invited": ["dept-cg"], "agenda": "督办转联席"})
+    step(ctx, conference, "give_opinion", "dh-cg", {"opinion_text": "可牵头"})
+    _decide(ctx, conference)
+    assert {t.element_id for t in ready(ctx, number)} == {"joint_handle"}

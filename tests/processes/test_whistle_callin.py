@@ -1,0 +1,86 @@
+"""whistle_callin: a street blows the whistle; a department missing the report-in limit is
+supervised and marked late; joint handling; the street rates each department."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from engine.errors import FieldErrors
+from tests.processes.helpers import STREET1, accepted, at_street, child, fire_until_quiet, ready, step
+from workflows import assessment, cases
+from workflows.auth import load_actor
+from workflows.context import GridcaseContext
+
+
+def test_whistle_with_a_late_department(ctx: GridcaseContext) -> None:
+    ctx.catalog.step_limits["callin_urgent"] = {"hours": 0.0004}  # ~1.4 s for the test
+    number = at_street(ctx)
+    step(
+        ctx,
+        number,
+        "dispatch",
+        "sd01",
+        {"mode": "whistle", "whistle_departments": ["dept-cg", "dept-ga"], "urgency": "urgent"},
+    )
+    assert cases.get_case(ctx, load_actor(ctx, "admin"), number).waiting_for == ["whistle_done"]
+    whistle = child(ctx, number, "whistle_callin")
+    callins = ready(ctx, whistle)
+    assert sorted((t.element_id, t.unit_key) for t in callins) == [
+        ("report_in", "dept-cg"),
+        ("report_in", "dept-ga"),
+    ]
+    step(ctx, whistle, "report_in", "dh-cg", {"officer": "王队长", "phone": "13800000000"})
+    time.sleep(1.6)
+    fire_until_quiet(ctx, whistle)  # dept-ga is late: supervision task + late mark
+    waiting = ready(ctx, whistle)
+    assert sorted((t.element_id, t.role, t.unit_key) for t in waiting) == [
+        ("press_report_in", "supervisor", STREET1),
+        ("report_in", "department_handler", "dept-ga"),
+    ]
+    step(ctx, whistle, "press_report_in", "sup-dh", {"measure": "电话督促，通报批评"})
+    step(ctx, whistle, "report_in", "dh-ga", {"officer": "李警官"})
+    step(
+        ctx,
+        whistle,
+        "joint_handling",
+        "sd01",
+        {"onsite_record": "城管、公安联合到场", "resolved": True, "result": "摊位已清理"},
+    )
+    rates = ready(ctx, whistle)
+    assert [t.element_id for t in rates] == ["rate", "rate"]
+    scores = {"dept-cg": 5, "dept-ga": 2}
+    for task in rates:
+        score = scores[task.properties["subject_value"]]
+        cases.complete(ctx, load_actor(ctx, "sd01"), task.id, {"score": score, "comment": "评价"})
+
+    assert [t.element_id for t in ready(ctx, number)] == ["verify"]
+    parent = cases.get_case(ctx, load_actor(ctx, "admin"), number)
+    assert parent.data["whistle"]["resolved"] is True
+    marks = cases.get_case(ctx, load_actor(ctx, "admin"), whistle).marks
+    assert sorted((m.department_key, m.kind, m.on_time, m.score) for m in marks) == [
+        ("dept-cg", "callin_reported", True, None),
+        ("dept-cg", "department_rated", None, 5),
+        ("dept-ga", "callin_late", None, None),
+        ("dept-ga", "callin_reported", False, None),
+        ("dept-ga", "department_rated", None, 2),
+    ]
+    table = {r["department"]: r for r in assessment.department_summary(ctx, load_actor(ctx, "sup01"))}
+    assert (table["dept-ga"]["late_marks"], table["dept-ga"]["reported_late"]) == (1, 1)
+    assert table["dept-cg"]["reported_on_time"] == 1
+    assert float(table["dept-cg"]["average_score"]) == 5.0
+
+
+def test_only_a_street_blows_the_whistle(ctx: GridcaseContext) -> None:
+    number = accepted(ctx)  # still at the community
+    with pytest.raises(FieldErrors) as err:
+        step(
+            ctx,
+            number,
+            "dispatch",
+            "cd01",
+            {"mode": "whistle", "whistle_departments": ["dept-cg"], "urgency": "normal"},
+        )
+    assert "mode" in err.value.fields
+    assert [t.element_id for t in ready(ctx, number)] == ["dispatch"]
