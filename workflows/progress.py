@@ -130,7 +130,7 @@ def _recipients(
             people.append(Recipient("supervisor", street.parent_key))
     if kind == "special_task_missed":
         people = [
-            Recipient("grid_worker", data["grid"]),
+            Recipient("grid_worker", data["task_grid"]),
             Recipient("supervisor", data["issuer_unit"]),
         ]
     if kind == "special_task_summary":

@@ -61,7 +61,9 @@ def test_dispatch_to_conference_with_a_department_missing_the_time_box(
     assert {t.element_id for t in opinions} == {"give_opinion"}
     for user, dept in (("dh-cg", "dept-cg"), ("dh-ga", "dept-ga")):
         task = next(t for t in opinions if t.unit_key == dept)
-        cases.complete(ctx, load_actor(ctx, user), task.id, {"opinion_text": "同意", "can_lead": True})
+        cases.complete(
+            ctx, load_actor(ctx, user), task.id, {"opinion_text": "同意", "can_lead": True}
+        )
     assert [t.element_id for t in ready(ctx, conference)] == ["give_opinion"]
 
     time.sleep(1.6)

@@ -8,7 +8,15 @@ import time
 import pytest
 
 from engine.errors import FieldErrors
-from tests.processes.helpers import STREET1, accepted, at_street, child, fire_until_quiet, ready, step
+from tests.processes.helpers import (
+    STREET1,
+    accepted,
+    at_street,
+    child,
+    fire_until_quiet,
+    ready,
+    step,
+)
 from workflows import assessment, cases
 from workflows.auth import load_actor
 from workflows.context import GridcaseContext
@@ -66,7 +74,9 @@ def test_whistle_with_a_late_department(ctx: GridcaseContext) -> None:
         ("dept-ga", "callin_reported", False, None),
         ("dept-ga", "department_rated", None, 2),
     ]
-    table = {r["department"]: r for r in assessment.department_summary(ctx, load_actor(ctx, "sup01"))}
+    table = {
+        r["department"]: r for r in assessment.department_summary(ctx, load_actor(ctx, "sup01"))
+    }
     assert (table["dept-ga"]["late_marks"], table["dept-ga"]["reported_late"]) == (1, 1)
     assert table["dept-cg"]["reported_on_time"] == 1
     assert float(table["dept-cg"]["average_score"]) == 5.0
