@@ -9,7 +9,16 @@ from typing import Any
 
 from flask import Flask
 
-from web import api_cases, api_clock, api_processes, api_tasks, errors, pages, security
+from web import (
+    api_cases,
+    api_clock,
+    api_coordination,
+    api_processes,
+    api_tasks,
+    errors,
+    pages,
+    security,
+)
 from workflows.context import GridcaseContext, build_context
 
 
@@ -34,6 +43,6 @@ def create_app(
     )
     security.init_app(app)
     errors.init_app(app)
-    for module in (api_cases, api_tasks, api_clock, api_processes, pages):
+    for module in (api_cases, api_tasks, api_clock, api_processes, api_coordination, pages):
         app.register_blueprint(module.bp)
     return app

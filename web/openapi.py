@@ -70,6 +70,10 @@ def openapi_document() -> dict[str, Any]:
         "TaskComplete",
         "Process",
         "Error",
+        "SensorAlert",
+        "SensorIntake",
+        "SpecialTaskCreate",
+        "AssessmentRow",
     ):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     spec.path(
@@ -156,6 +160,39 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/jobs/failed",
         operations={
             "get": _op("Background jobs out of retries (supervisors)", "FailedJob"),
+        },
+    )
+    spec.path(
+        "/api/v1/sensor-alerts",
+        operations={
+            "post": _op(
+                "A device alert (sensor gateways): 201 opens a welfare-visit case, 200 attaches"
+                " to the device's open case",
+                "SensorIntake",
+                "201",
+                body="SensorAlert",
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/special-tasks",
+        operations={
+            "post": _op(
+                "Send a task to every grid of an area (by hand, or a catalog rule id)",
+                "CaseDetail",
+                "201",
+                body="SpecialTaskCreate",
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/departments/assessment",
+        operations={
+            "get": _op(
+                "Per department: whistle report-ins, late marks, missed conferences, ratings",
+                "AssessmentRow",
+                params=[_query("since")],
+            )
         },
     )
     doc = spec.to_dict()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -124,8 +125,36 @@ class HistoryEntrySchema(Schema):
     payload = fields.Dict()
 
 
+class LinkedCaseSchema(CaseSummarySchema):
+    link_kind = fields.String(allow_none=True)
+    process_id = fields.String()
+
+
+class DepartmentMarkSchema(Schema):
+    department = fields.Function(lambda m: unit_ref(m.department_key))
+    kind = fields.String()
+    on_time = fields.Boolean(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    comment = fields.String()
+    at = fields.DateTime()
+
+
+class SensorReadingSchema(Schema):
+    device_id = fields.String()
+    kind = fields.String()
+    reading = fields.Dict()
+    observed_at = fields.DateTime()
+    received_at = fields.DateTime()
+
+
 class CaseDetailSchema(Schema):
     case = fields.Nested(CaseSchema)
+    parent = fields.Nested(LinkedCaseSchema, allow_none=True)
+    children = fields.List(fields.Nested(LinkedCaseSchema))
+    merged = fields.List(fields.Nested(LinkedCaseSchema))
+    waiting_for = fields.List(fields.String())
+    marks = fields.List(fields.Nested(DepartmentMarkSchema))
+    readings = fields.List(fields.Nested(SensorReadingSchema))
     current_tasks = fields.Function(
         lambda d: TaskDetailSchema(many=True).dump([t for t in d.tasks if t.task.state == "ready"])
     )
@@ -232,3 +261,46 @@ class FailedJobSchema(Schema):
     args = fields.String()
     error = fields.String()
     failed_at = fields.DateTime(allow_none=True)
+
+
+class SensorAlertSchema(Schema):
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    observed_at = fields.AwareDateTime(required=True)
+    reading = fields.Dict(load_default=dict)
+    grid = fields.String(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class SensorIntakeSchema(Schema):
+    case = fields.String(attribute="number")
+    attached = fields.Boolean()
+    alerts = fields.Integer()
+
+
+class SpecialTaskCreateSchema(Schema):
+    area = fields.String(load_default=None, allow_none=True)
+    grids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=500))
+    rule = fields.String(load_default=None, allow_none=True)
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    instructions = fields.String(load_default="", validate=validate.Length(max=4000))
+    category = fields.String(load_default=None, allow_none=True)
+    deadline = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class AssessmentQuerySchema(Schema):
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+
+
+class AssessmentRowSchema(Schema):
+    department = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    reported_on_time = fields.Integer()
+    reported_late = fields.Integer()
+    late_marks = fields.Integer()
+    conference_missed = fields.Integer()
+    ratings = fields.Integer()
+    average_score = fields.Float(allow_none=True)
