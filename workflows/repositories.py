@@ -133,7 +133,15 @@ class CaseRepository:
         ).all()
 
     def open_for_device(self, device_id: str, closed: Collection[str]) -> Case | None:
-        """The device's newest case that is still open (repeat alerts attach to it)."""
+        """The device's newest case that is still open (repeat alerts attach to it).
+
+        Takes a transaction lock per device first, so that two alerts arriving together
+        cannot both open a case (SQLite's writers are serialized by BEGIN IMMEDIATE).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                select(func.pg_advisory_xact_lock(func.hashtext(f"device:{device_id}")))
+            )
         stmt = (
             select(Case)
             .where(Case.device_id == device_id, Case.status.not_in(closed))

@@ -90,3 +90,15 @@ def test_bad_alerts(ctx: GridcaseContext) -> None:
             {"visit_outcome": "needs_service", "visit_notes": "x"},
         )
     assert set(err.value.fields) == {"service_category", "service_description"}
+
+
+def test_simultaneous_alerts_of_one_device_open_one_case(ctx: GridcaseContext) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    gateway = load_actor(ctx, "iot-gw")
+    with ThreadPoolExecutor(6) as pool:
+        results = list(
+            pool.map(lambda _: sensors.receive_alert(ctx, gateway, _alert("WM-77")), range(6))
+        )
+    assert len({r.number for r in results}) == 1
+    assert sorted(r.attached for r in results) == [False] + [True] * 5
