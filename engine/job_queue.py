@@ -41,6 +41,8 @@ class JobQueue(Protocol):
 
     def backlog(self) -> int: ...
 
+    def retry(self, job_id: str) -> bool: ...
+
 
 @dataclass(frozen=True)
 class FailedJob:
@@ -100,6 +102,14 @@ class RQJobQueue:
         """Jobs waiting in the queue."""
         return self.queue.count
 
+    def retry(self, job_id: str) -> bool:
+        """Requeue a job from the failed registry; False when it is not there."""
+        registry = self.queue.failed_job_registry
+        if job_id not in registry.get_job_ids():
+            return False
+        registry.requeue(job_id)
+        return True
+
     def failed(self, limit: int = 100) -> list[FailedJob]:
         """Jobs in RQ's failed registry, newest first."""
         registry = self.queue.failed_job_registry
@@ -142,6 +152,7 @@ class InlineJobQueue:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures: deque[FailedJob] = deque(maxlen=100)
+        self._retryable: dict[str, tuple[Callable[..., Any], ...]] = {}
         self._pending = 0
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
@@ -160,6 +171,16 @@ class InlineJobQueue:
     def failed(self, limit: int = 100) -> list[FailedJob]:
         """The last failures of this process's jobs, newest first."""
         return list(reversed(self._failures))[:limit]
+
+    def retry(self, job_id: str) -> bool:
+        """Run a failed job again; False when it is not among the last failures."""
+        job = self._retryable.pop(job_id, None)
+        if job is None:
+            return False
+        self._failures = deque((f for f in self._failures if f.id != job_id), maxlen=100)
+        self._pending += 1
+        self._pool.submit(self._run_job, *job)
+        return True
 
     def start(self) -> None:
         """Start the polling thread (idempotent)."""
@@ -189,3 +210,6 @@ class InlineJobQueue:
             log.exception("background job %s failed", name)
             failure = FailedJob(f"inline-{id(err)}", name, repr(args), repr(err), utcnow())
             self._failures.append(failure)
+            self._retryable[failure.id] = (func, *args)
+            kept = {f.id for f in self._failures}
+            self._retryable = {k: job for k, job in self._retryable.items() if k in kept}

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from engine.errors import FieldErrors, ForbiddenError, GridcaseError, NotFoundError
+from engine.errors import (
+    BpmnProblem,
+    BpmnValidationError,
+    ConflictError,
+    FieldErrors,
+    ForbiddenError,
+    GridcaseError,
+    NotFoundError,
+)
 
 __all__ = [
     "AuthenticationError",
+    "BpmnProblem",
+    "BpmnValidationError",
     "CatalogError",
+    "ConflictError",
     "FieldErrors",
     "ForbiddenError",
     "GridcaseError",

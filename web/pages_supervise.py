@@ -1,0 +1,147 @@
+"""The supervisors' console and the overrides on a case page; handlers stay thin, every
+rule lives in ``workflows.overrides``, ``workflows.deadlines`` and ``workflows.supervision``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from web.form_fields import flash_errors, parse_local_time
+from web.security import context, login_required
+from workflows import deadlines, overrides, supervision
+from workflows.errors import FieldErrors
+
+bp = Blueprint("supervise", __name__)
+
+BULK_ACTIONS = ("reassign", "deadline", "suspend", "resume")
+
+
+def _filters() -> dict:
+    args = request.values
+    days = args.get("older_than_days", type=float)
+    return {
+        "unit": args.get("unit") or None,
+        "level": args.get("level") or None,
+        "department": args.get("department") or None,
+        "category": args.get("category") or None,
+        "older_than_days": days if days and days > 0 else None,
+    }
+
+
+def _render(results: list[overrides.BulkResult] | None = None, status: int = 200):
+    ctx = context()
+    view = supervision.console(ctx, g.actor, **_filters())
+    return render_template(
+        "console.html",
+        view=view,
+        results=results,
+        departments=[u for u in ctx.directory.all() if u.is_department],
+        areas=[u for u in ctx.directory.all() if not u.is_department and u.level != "grid"],
+        processes=sorted({v.process_id for v in _latest(ctx)}),
+    ), status
+
+
+def _latest(ctx):
+    with ctx.uow() as uow:
+        return uow.versions.latest_each()
+
+
+@bp.get("/console")
+@login_required
+def console():
+    return _render()
+
+
+@bp.post("/console/bulk")
+@login_required
+def bulk():
+    form = request.form
+    reason = form.get("reason", "")
+    action = form.get("action", "")
+    numbers = form.getlist("case")
+    try:
+        if action not in BULK_ACTIONS:
+            raise FieldErrors({"action": [_("choose what to do")]})
+        if not numbers:
+            raise FieldErrors({"case": [_("tick at least one case")]})
+        operation = _bulk_operation(action, reason)
+    except FieldErrors as err:
+        flash_errors(err)
+        return _render(status=400)
+    results = overrides.bulk(numbers, operation)
+    done = sum(r.ok for r in results)
+    flash(_("%(done)s of %(total)s cases changed", done=done, total=len(results)))
+    return _render(results)
+
+
+def _bulk_operation(action: str, reason: str) -> Callable[[str], object]:
+    ctx, actor, form = context(), g.actor, request.form
+    if action == "reassign":
+        unit, person = form.get("unit_to") or None, form.get("person") or None
+        return lambda n: overrides.reassign_case(ctx, actor, n, reason, unit=unit, person=person)
+    if action == "deadline":
+        due = _due(form.get("due"))
+        return lambda n: overrides.change_deadline(ctx, actor, n, due, reason)
+    if action == "suspend":
+        return lambda n: deadlines.suspend_case(ctx, actor, n, reason)
+    return lambda n: deadlines.resume_case(ctx, actor, n, reason)
+
+
+def _due(raw: str | None) -> datetime:
+    due = parse_local_time(raw, context().calendar.timezone)
+    if due is None:
+        raise FieldErrors({"due": [_("give the new deadline")]})
+    return due
+
+
+@bp.post("/console/jobs/<job_id>/retry")
+@login_required
+def retry(job_id: str):
+    supervision.retry_job(context(), g.actor, job_id)
+    flash(_("Job put back on the queue"))
+    return redirect(url_for("supervise.console"))
+
+
+@bp.get("/console/heat/<process_id>.json")
+@login_required
+def heat(process_id: str):
+    found = supervision.heat(context(), g.actor, process_id)
+    return {"xml": found.xml, "heat": found.elements}
+
+
+@bp.post("/cases/<number>/override")
+@login_required
+def override(number: str):
+    """One form per override on the case page; the result goes on the case's timeline."""
+    ctx, actor, form = context(), g.actor, request.form
+    action, reason = form.get("action", ""), form.get("reason", "")
+    try:
+        if action == "reassign":
+            overrides.reassign(
+                ctx,
+                actor,
+                form.get("task", ""),
+                reason,
+                unit=form.get("unit_to") or None,
+                person=form.get("person") or None,
+            )
+        elif action == "deadline":
+            overrides.change_deadline(ctx, actor, number, _due(form.get("due")), reason)
+        elif action == "fire_timer":
+            overrides.fire_timer(ctx, actor, number, form.get("timer", ""), reason)
+        elif action == "suspend":
+            deadlines.suspend_case(ctx, actor, number, reason)
+        elif action == "resume":
+            deadlines.resume_case(ctx, actor, number, reason)
+        elif action == "terminate":
+            overrides.terminate(ctx, actor, number, reason)
+        else:
+            raise FieldErrors({"action": [_("unknown action")]})
+    except FieldErrors as err:
+        flash_errors(err)
+    else:
+        flash(_("Done; the reason is on the timeline"))
+    return redirect(url_for("work.case", number=number) + "#timeline")

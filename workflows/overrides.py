@@ -1,0 +1,194 @@
+"""Supervisors' overrides: reassign, change a deadline, fire a timer now, terminate — each
+with a reason, allowed to supervisors of the case's area (and the district command centre),
+recorded on the case's timeline; and the same in bulk with a result per case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine import clock, instances
+from engine.db import utcnow
+from engine.errors import GridcaseError
+from engine.instances import Assignment
+from workflows.auth import Actor
+from workflows.context import GridcaseContext
+from workflows.errors import ConflictError, FieldErrors, ForbiddenError
+from workflows.models import Case
+from workflows.progress import after_commit, settle
+from workflows.uow import CaseUnitOfWork
+
+OVERRIDERS = ("supervisor", "district_command")
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    number: str
+    ok: bool
+    message: str = ""
+
+
+def may_override(ctx: GridcaseContext, actor: Actor, case: Case) -> bool:
+    """A supervisor (or the command centre) of a unit whose subtree holds the case's grid."""
+    grid_path = ctx.directory.get(case.grid_key).path
+    return any(
+        unit in ctx.directory and grid_path.startswith(ctx.directory.get(unit).path)
+        for role in OVERRIDERS
+        for unit in actor.units_with(role)
+    )
+
+
+def _check(ctx: GridcaseContext, actor: Actor, case: Case, reason: str) -> None:
+    if not reason.strip():
+        raise FieldErrors({"reason": ["give a reason: it goes on the case's timeline"]})
+    if not may_override(ctx, actor, case):
+        raise ForbiddenError(f"{actor.username} does not supervise {case.number}")
+    if case.instance_id is None:
+        raise ConflictError(f"{case.number} has no process")
+
+
+def reassign(
+    ctx: GridcaseContext,
+    actor: Actor,
+    task_id: str,
+    reason: str,
+    *,
+    unit: str | None = None,
+    person: str | None = None,
+) -> str:
+    """Give a waiting task to another unit (same role) and/or a named person.
+
+    Raises: FieldErrors (no target, unknown unit or user, no reason), ForbiddenError,
+    ConflictError (the task is finished).
+    """
+    if not unit and not person:
+        raise FieldErrors({"unit": ["give a unit or a person"]})
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(record.instance_id)
+        _check(ctx, actor, case, reason)
+        target_unit = None
+        if unit:
+            if unit not in ctx.directory:
+                raise FieldErrors({"unit": [f"unknown unit {unit!r}"]})
+            target_unit = ctx.directory.get(unit)
+        if person and uow.users.by_username(person) is None:
+            raise FieldErrors({"person": [f"unknown user {person!r}"]})
+        instances.reassign_task(
+            uow,
+            task_id,
+            Assignment(
+                role=record.role,
+                unit_key=target_unit.key if target_unit else None,
+                unit_path=target_unit.path if target_unit else None,
+                assignee=person or None,
+            ),
+            actor.username,
+            reason,
+        )
+        case.updated_at = utcnow()
+        uow.commit()
+        return case.number
+
+
+def reassign_case(
+    ctx: GridcaseContext,
+    actor: Actor,
+    number: str,
+    reason: str,
+    *,
+    unit: str | None = None,
+    person: str | None = None,
+) -> int:
+    """Reassign every waiting task of a case (the bulk form of :func:`reassign`).
+
+    Raises: as :func:`reassign`; ConflictError when no task waits.
+    """
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        ready = [t.id for t in uow.tasks.ready_for_instance(case.instance_id or 0)]
+    if not ready:
+        raise ConflictError(f"{number} has no waiting task")
+    for task_id in ready:
+        reassign(ctx, actor, task_id, reason, unit=unit, person=person)
+    return len(ready)
+
+
+def change_deadline(
+    ctx: GridcaseContext, actor: Actor, number: str, due: datetime, reason: str
+) -> None:
+    """Move the deadline (and warning) of every waiting step of a case.
+
+    Raises: FieldErrors (past deadline, no reason), ForbiddenError, ConflictError (no
+    deadline timer waits).
+    """
+    if due <= utcnow():
+        raise FieldErrors({"due": ["the new deadline must be in the future"]})
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        ready = list(uow.tasks.ready_for_instance(case.instance_id or 0))
+        fraction = ctx.catalog.category(case.category).warning_fraction
+        now = utcnow()
+        warning = now + (due - now) * fraction
+        variables = {r.properties["due"]: due.isoformat() for r in ready if r.properties.get("due")}
+        transition = clock.move_deadline(
+            uow,
+            ctx.engine,
+            case.instance_id or 0,
+            [r.id for r in ready],
+            due,
+            warning,
+            actor.username,
+            reason,
+            variables=variables,
+        )
+        case.deadline = due
+        _finish(ctx, uow, case, transition)
+
+
+def fire_timer(ctx: GridcaseContext, actor: Actor, number: str, timer_id: str, reason: str) -> None:
+    """Raises: FieldErrors, ForbiddenError, ConflictError, NotFoundError (no such timer)."""
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        transition = clock.fire_timer_now(
+            uow, ctx.engine, case.instance_id or 0, timer_id, actor.username, reason
+        )
+        _finish(ctx, uow, case, transition)
+
+
+def terminate(ctx: GridcaseContext, actor: Actor, number: str, reason: str) -> None:
+    """End the case and its process for good.
+
+    Raises: FieldErrors, ForbiddenError, ConflictError (already ended).
+    """
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        instance = uow.instances.get(case.instance_id or 0)
+        transition = instances.terminate(uow, ctx.engine, instance, actor.username, reason)
+        case.status = "closed"
+        case.closed_at = case.updated_at = utcnow()
+        uow.commit()
+        after_commit(ctx, [transition], [])
+
+
+def _finish(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case, transition) -> None:
+    settled = settle(ctx, uow, case, transition)
+    uow.commit()
+    after_commit(ctx, settled.transitions, settled.notices)
+
+
+def bulk(numbers: Sequence[str], operation: Callable[[str], object]) -> list[BulkResult]:
+    """Run one override per case; a failure is reported for its case and the rest go on."""
+    results = []
+    for number in dict.fromkeys(numbers):
+        try:
+            operation(number)
+        except GridcaseError as err:
+            results.append(BulkResult(number, False, str(err)))
+        else:
+            results.append(BulkResult(number, True))
+    return results
