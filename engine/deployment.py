@@ -44,7 +44,15 @@ def read_source(path: Path, forms_dir: Path | None = None) -> BpmnSource:
         BpmnValidationError: a form file is not valid JSON.
     """
     xml = path.read_bytes()
-    forms_dir = forms_dir or path.parent / FORMS_DIR
+    return BpmnSource(path.name, xml, read_source_forms(xml, forms_dir or path.parent / FORMS_DIR))
+
+
+def read_source_forms(xml: bytes, forms_dir: Path) -> dict[str, Any]:
+    """The forms ``xml`` names that exist in ``forms_dir``.
+
+    Raises:
+        BpmnValidationError: a form file is not valid JSON.
+    """
     forms: dict[str, Any] = {}
     for name in referenced_forms(xml):
         form_path = forms_dir / name
@@ -56,7 +64,7 @@ def read_source(path: Path, forms_dir: Path | None = None) -> BpmnSource:
             raise BpmnValidationError(
                 [BpmnProblem(f"{FORMS_DIR}/{name}", f"not valid JSON: {err.msg}", None, err.lineno)]
             ) from err
-    return BpmnSource(path.name, xml, forms)
+    return forms
 
 
 def deploy(uow: UnitOfWork, registry: SpecRegistry, source: BpmnSource, actor: str) -> DeployResult:

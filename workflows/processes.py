@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from engine.deployment import DeployResult, deploy, deploy_directory, read_source
+from engine.deployment import (
+    FORMS_DIR,
+    BpmnSource,
+    DeployResult,
+    deploy,
+    deploy_directory,
+    read_source,
+    read_source_forms,
+)
+from engine.errors import BpmnProblem, BpmnValidationError
 from engine.models import ProcessVersion
 from engine.spec_registry import SpecRegistry
+from workflows.auth import Actor
 from workflows.context import GridcaseContext
+from workflows.errors import ForbiddenError
 
 
 @dataclass(frozen=True)
@@ -72,3 +85,52 @@ def deploy_all(ctx: GridcaseContext, actor: str) -> list[DeployResult]:
         results = deploy_directory(uow, ctx.registry, ctx.settings.bpmn_dir, actor)
         uow.commit()
         return results
+
+
+DESIGNERS = frozenset({"designer", "admin"})
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """A checked upload: the process it defines and, unless only checked, the new version."""
+
+    process_id: str
+    deployed: DeployResult | None
+
+
+def upload(
+    ctx: GridcaseContext,
+    actor: Actor,
+    file_name: str,
+    xml: bytes,
+    forms: Mapping[str, Any],
+    *,
+    deploy_it: bool,
+) -> UploadResult:
+    """Check an uploaded BPMN file and, when asked, deploy it as the next version.
+
+    Forms the upload does not carry are taken from the configured ``bpmn/forms`` directory,
+    so a designer may upload the diagram alone.
+
+    Raises:
+        ForbiddenError: the actor is not a designer or admin.
+        BpmnValidationError: with every problem (element, line); nothing is stored.
+    """
+    if not actor.roles & DESIGNERS:
+        raise ForbiddenError("only process designers deploy processes")
+    if not file_name.endswith(".bpmn"):
+        raise BpmnValidationError([BpmnProblem(file_name, "upload a .bpmn file")])
+    stored = read_source_forms(xml, ctx.settings.bpmn_dir / FORMS_DIR)
+    source = BpmnSource(file_name, xml, {**stored, **forms})
+    if not deploy_it:
+        return UploadResult(ctx.registry.validate(file_name, xml, source.forms).process_id, None)
+    with ctx.uow() as uow:
+        result = deploy(uow, ctx.registry, source, actor.username)
+        uow.commit()
+        return UploadResult(result.version.process_id, result)
+
+
+def version_xml(ctx: GridcaseContext, version_id: int) -> str:
+    """Raises: NotFoundError."""
+    with ctx.uow() as uow:
+        return uow.versions.get(version_id).bpmn_xml

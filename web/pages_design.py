@@ -1,0 +1,93 @@
+"""Designers' pages: processes with versions and running instances, a version's diagram,
+upload → validation report on the diagram → deploy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from flask import Blueprint, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
+
+from web.security import context, login_required
+from workflows import processes
+from workflows.errors import BpmnProblem, BpmnValidationError, ForbiddenError
+
+bp = Blueprint("design", __name__, url_prefix="/processes")
+
+
+def _designer() -> None:
+    if not g.actor.roles & processes.DESIGNERS:
+        raise ForbiddenError("only process designers see this page")
+
+
+@bp.get("", endpoint="processes")
+@login_required
+def processes_page():
+    _designer()
+    return render_template("processes.html", summaries=processes.list_processes(context()))
+
+
+@bp.get("/versions/<int:version_id>")
+@login_required
+def version(version_id: int):
+    _designer()
+    src = url_for("design.version_json", version_id=version_id)
+    return render_template("process_version.html", version_id=version_id, src=src)
+
+
+@bp.get("/versions/<int:version_id>.json")
+@login_required
+def version_json(version_id: int):
+    _designer()
+    return {"xml": processes.version_xml(context(), version_id)}
+
+
+@bp.post("/upload")
+@login_required
+def upload():
+    """Check (and with ``deploy=1`` deploy) an uploaded file; problems are drawn on it."""
+    upload = request.files.get("bpmn")
+    name = (upload.filename or "") if upload else ""
+    xml = upload.read() if upload else b""
+    deploy_it = request.form.get("deploy") == "1"
+    problems: list[BpmnProblem] = []
+    result = None
+    try:
+        if not xml:
+            raise BpmnValidationError([BpmnProblem(name or "—", _("choose a .bpmn file"))])
+        forms = _forms()
+        result = processes.upload(context(), g.actor, name, xml, forms, deploy_it=deploy_it)
+    except BpmnValidationError as err:
+        problems = list(err.problems)
+    if result and result.deployed:
+        v = result.deployed.version
+        if result.deployed.created:
+            flash(_("Deployed %(process)s version %(n)s", process=v.process_id, n=v.version))
+        else:
+            flash(_("Unchanged: same as version %(n)s", n=v.version))
+    elif result:
+        flash(_("%(file)s is valid", file=name))
+    diagram = {"xml": xml.decode("utf-8", "replace"), "errors": [asdict(p) for p in problems]}
+    return render_template(
+        "process_check.html",
+        file_name=name,
+        problems=problems,
+        result=result,
+        diagram=diagram,
+        summaries=processes.list_processes(context()),
+    ), (422 if problems else 200)
+
+
+def _forms() -> dict:
+    forms = {}
+    for f in request.files.getlist("forms"):
+        if not f.filename:
+            continue
+        try:
+            forms[f.filename] = json.loads(f.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise BpmnValidationError(
+                [BpmnProblem(f.filename, _("not valid JSON: %(e)s", e=str(err)))]
+            ) from err
+    return forms
