@@ -149,3 +149,22 @@ def _running(uow: UnitOfWork, instance_id: int) -> ProcessInstance:
     if instance.status != "running":
         raise ConflictError(f"{instance.business_key} is {instance.status}")
     return instance
+
+
+def fire_timer_now(
+    uow: UnitOfWork, engine: Engine, instance_id: int, timer_task_id: str, actor: str, reason: str
+) -> Transition:
+    """Make one waiting timer due now and fire it (a supervisor does not wait for it).
+
+    Raises:
+        ConflictError: the instance is not running; NotFoundError: no such waiting timer.
+    """
+    instance = _running(uow, instance_id)
+    wf = load_workflow(uow, engine, instance)
+    now = utcnow()
+    engine.host.move_timer(wf, timer_task_id, now)
+    journal(
+        uow, instance, actor, "timer_fired_by_hand", reason=reason, payload={"timer": timer_task_id}
+    )
+    engine.host.fire_due_timers(wf)
+    return project(uow, engine, instance, wf, actor)

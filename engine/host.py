@@ -154,6 +154,20 @@ class WorkflowHost:
             raise WorkflowStepError(_explain(err), _element_of(err)) from err
         self._advance(wf)
 
+    def element_states(self, wf: BpmnWorkflow) -> dict[str, set[str]]:
+        """Which diagram elements have completed and which are active now (for drawing the
+        process on the case page); elements of subprocesses are included."""
+        states: dict[str, set[str]] = {"completed": set(), "active": set()}
+        for task in wf.get_tasks():
+            element = getattr(task.task_spec, "bpmn_id", None)
+            if not element:
+                continue
+            if task.state == TaskState.COMPLETED:
+                states["completed"].add(element)
+            elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                states["active"].add(element)
+        return states
+
     def waiting_statuses(self, wf: BpmnWorkflow) -> list[str]:
         """The ``status`` properties of catch events the workflow waits on (not boundary
         timers: those wait beside a task)."""
@@ -265,6 +279,10 @@ class WorkflowHost:
         if task.state != TaskState.WAITING:
             raise NotFoundError(f"timer {timer_task_id} is not waiting")
         task.internal_data["event_value"] = due.isoformat()
+
+    def terminate(self, wf: BpmnWorkflow) -> None:
+        """Cancel the whole workflow (a supervisor ends the case)."""
+        wf.cancel()
 
     def set_task_data(
         self, wf: BpmnWorkflow, task_ids: list[str], variables: Mapping[str, Any]

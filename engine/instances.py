@@ -176,10 +176,29 @@ def deliver_message(
     return project(uow, engine, instance, wf, actor)
 
 
-def waiting_messages(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> list[str]:
-    if instance.status == "completed":
-        return []
-    return engine.host.waiting_messages(load_workflow(uow, engine, instance))
+@dataclass(frozen=True)
+class Snapshot:
+    """What an instance is doing now, read from one load of its state."""
+
+    data: dict[str, Any]
+    waiting_messages: list[str]
+    timers: list[WaitingTimer]
+    completed: set[str]
+    active: set[str]
+
+
+def snapshot(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Snapshot:
+    host = engine.host
+    wf = load_workflow(uow, engine, instance)
+    states = host.element_states(wf)
+    running = instance.status != "completed"
+    return Snapshot(
+        data=host.data(wf),
+        waiting_messages=host.waiting_messages(wf) if running else [],
+        timers=host.waiting_timers(wf) if running else [],
+        completed=states["completed"],
+        active=states["active"],
+    )
 
 
 def message_starts(uow: UnitOfWork, engine: Engine) -> dict[str, str]:
@@ -190,6 +209,57 @@ def message_starts(uow: UnitOfWork, engine: Engine) -> dict[str, str]:
         if name is not None:
             found[name] = version.process_id
     return found
+
+
+def reassign_task(
+    uow: UnitOfWork,
+    task_id: str,
+    assignment: Assignment,
+    actor: str,
+    reason: str,
+) -> TaskRecord:
+    """Point a ready task at another unit and/or person (a supervisor's override).
+
+    Raises:
+        ConflictError: the task is finished.
+    """
+    record = _ready(uow, task_id)
+    before = {"unit": record.unit_key, "assignee": record.assignee}
+    record.unit_key = assignment.unit_key or record.unit_key
+    record.unit_path = assignment.unit_path or record.unit_path
+    record.role = assignment.role or record.role
+    record.assignee = assignment.assignee
+    record.claimed_at = utcnow() if assignment.assignee else None
+    journal(
+        uow,
+        uow.instances.get(record.instance_id),
+        actor,
+        "reassigned",
+        task=record,
+        reason=reason,
+        payload={"from": before, "to": {"unit": record.unit_key, "assignee": record.assignee}},
+    )
+    return record
+
+
+def terminate(
+    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, actor: str, reason: str
+) -> Transition:
+    """End a running instance for good; its waiting tasks are withdrawn.
+
+    Raises:
+        ConflictError: the instance already ended.
+    """
+    if instance.status in ("completed", "terminated"):
+        raise ConflictError(f"{instance.business_key} already ended")
+    wf = load_workflow(uow, engine, instance)
+    engine.host.terminate(wf)
+    journal(uow, instance, actor, "terminated", reason=reason)
+    result = project(uow, engine, instance, wf, actor)
+    instance.status = "terminated"
+    instance.ended_at = utcnow()
+    uow.wakeups.set(instance.id, None)
+    return result
 
 
 def claim_task(uow: UnitOfWork, task_id: str, actor: str) -> TaskRecord:
@@ -233,11 +303,6 @@ def unclaim_task(
         payload={"from": holder},
     )
     return uow.tasks.get(task_id)
-
-
-def load_data(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> dict[str, Any]:
-    """The current process variables of an instance."""
-    return engine.host.data(load_workflow(uow, engine, instance))
 
 
 def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:

@@ -1,4 +1,4 @@
-"""Flask app factory: API under /api/v1, a login page and a minimal inbox."""
+"""Flask app factory: the API under /api/v1 and the HTML pages (Chinese first, English)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ from web import (
     api_processes,
     api_tasks,
     errors,
+    i18n,
+    labels,
     pages,
+    pages_design,
+    pages_supervise,
+    pages_work,
     security,
 )
 from workflows.context import GridcaseContext, build_context
@@ -38,11 +43,25 @@ def create_app(
         app.config.update(config)
     app.extensions["gridcase"] = context or build_context()
     zone = app.extensions["gridcase"].calendar.timezone
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", zone.key)  # the city's clock, not UTC
     app.add_template_filter(
         lambda when: when.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "localtime"
     )
     security.init_app(app)
     errors.init_app(app)
-    for module in (api_cases, api_tasks, api_clock, api_processes, api_coordination, pages):
+    i18n.init_app(app)
+    ctx = app.extensions["gridcase"]
+    app.jinja_env.globals.update(labels.globals_for(ctx.directory, ctx.catalog))
+    for module in (
+        api_cases,
+        api_tasks,
+        api_clock,
+        api_processes,
+        api_coordination,
+        pages,
+        pages_work,
+        pages_supervise,
+        pages_design,
+    ):
         app.register_blueprint(module.bp)
     return app

@@ -1,20 +1,20 @@
-"""HTML pages: log in, log out, the inbox. The full UI is a later issue."""
+"""HTML pages: log in and out, the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
-from web.security import context, login_required
-from workflows import auth, cases
+from web.i18n import LANGUAGES
+from web.security import context
+from workflows import auth
 from workflows.errors import AuthenticationError
-from workflows.repositories import InboxFilter
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def index():
-    return redirect(url_for("pages.inbox"))
+    return redirect(url_for("work.inbox"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,10 +28,13 @@ def login():
         except AuthenticationError as err:
             error = str(err)
         else:
+            lang = session.get("lang")
             session.clear()
             session["username"] = actor.username
+            if lang:
+                session["lang"] = lang
             target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") else url_for("pages.inbox"))
+            return redirect(target if target.startswith("/") else url_for("work.inbox"))
     return render_template("login.html", error=error), (401 if error else 200)
 
 
@@ -41,19 +44,10 @@ def logout():
     return redirect(url_for("pages.login"))
 
 
-@bp.get("/inbox")
-@login_required
-def inbox():
-    page = cases.inbox(
-        context(),
-        g.actor,
-        InboxFilter(search=request.args.get("q") or None),
-        page=request.args.get("page", 1, type=int),
-    )
-    return render_template(
-        "inbox.html",
-        page=page,
-        actor=g.actor,
-        catalog=context().catalog,
-        directory=context().directory,
-    )
+@bp.post("/lang/<code>")
+def language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/") else url_for("work.inbox"))

@@ -13,13 +13,14 @@ from typing import Any
 from engine import instances
 from engine.db import utcnow
 from engine.errors import ConflictError, FieldErrors, ForbiddenError
+from engine.host import WaitingTimer
 from engine.models import JournalEntry, TaskRecord
 from engine.repositories import Visibility
 from workflows.auth import Actor
 from workflows.context import GridcaseContext
 from workflows.forms import validate_form
 from workflows.intake import NewCase, Opener, check_new_case, locate, open_case
-from workflows.models import Case, DepartmentMark, SensorReading
+from workflows.models import Attachment, Case, DepartmentMark, SensorReading
 from workflows.org import Unit
 from workflows.progress import after_commit, refresh_status, settle
 from workflows.repositories import InboxFilter
@@ -58,6 +59,8 @@ class CaseDetail:
     marks: Sequence[DepartmentMark] = ()
     readings: Sequence[SensorReading] = ()
     waiting_for: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
+    timers: Sequence[WaitingTimer] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,55 @@ def get_case(ctx: GridcaseContext, actor: Actor, number: str) -> CaseDetail:
         return _detail(ctx, uow, actor, case)
 
 
+@dataclass(frozen=True)
+class Diagram:
+    """A case's process diagram and where the case stands on it."""
+
+    xml: str
+    completed: list[str]
+    active: list[str]
+    overdue: list[str]
+
+
+def get_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> tuple[TaskView, CaseDetail]:
+    """A task with its form schema, and its case.
+
+    Raises: NotFoundError; ForbiddenError unless the actor may work on it or see its case.
+    """
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(record.instance_id)
+        if not (may_work(actor, record) or may_see_case(ctx, uow, actor, case)):
+            raise ForbiddenError(f"{actor.username} may not see task {task_id}")
+        detail = _detail(ctx, uow, actor, case)
+        view = next(t for t in detail.tasks if t.task.id == task_id)
+        return view, detail
+
+
+def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
+    """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        if not may_see_case(ctx, uow, actor, case):
+            raise ForbiddenError(f"{actor.username} may not see case {number}")
+        if case.instance_id is None:
+            raise ConflictError(f"{number} has no process")
+        instance = uow.instances.get(case.instance_id)
+        state = instances.snapshot(uow, ctx.engine, instance)
+        now = utcnow()
+        overdue = {
+            t.element_id
+            for t in uow.tasks.ready_for_instance(instance.id)
+            if t.due_at is not None and t.due_at < now
+        }
+        return Diagram(
+            xml=uow.versions.get(instance.version_id).bpmn_xml,
+            completed=sorted(state.completed - state.active),
+            active=sorted(state.active - overdue),
+            overdue=sorted(overdue),
+        )
+
+
 def _check_domain_rules(
     ctx: GridcaseContext,
     uow: CaseUnitOfWork,
@@ -245,28 +297,27 @@ def _detail(
     case: Case,
     data: dict[str, Any] | None = None,
 ) -> CaseDetail:
-    """Everything a case page shows; ``data`` saves reloading the workflow when known."""
+    """Everything a case page shows, from one load of the workflow state."""
     instance = uow.instances.get(case.instance_id) if case.instance_id else None
     tasks: list[TaskView] = []
     history: Sequence[JournalEntry] = []
+    now: instances.Snapshot | None = None
     if instance is not None:
         version = uow.versions.get(instance.version_id)
         for record in uow.tasks.for_instance(instance.id):
             schema = version.forms.get(record.form) if record.form else None
             tasks.append(TaskView(record, case, schema, may_work(actor, record)))
-        if data is None:
-            data = instances.load_data(uow, ctx.engine, instance)
+        now = instances.snapshot(uow, ctx.engine, instance)
         history = uow.journal.for_instance(instance.id)
     suggestion = None
     if case.status == "registered":
         suggestion = suggested_department(ctx.directory, ctx.catalog, case.category, case.grid_key)
     duplicate = uow.cases.get(case.duplicate_of_id).number if case.duplicate_of_id else None
-    waiting = instances.waiting_messages(uow, ctx.engine, instance) if instance else []
     return CaseDetail(
         case,
         tasks,
         history,
-        data or {},
+        data or (now.data if now else {}),
         suggestion,
         {"duplicate_of": duplicate},
         parent=uow.cases.get(case.parent_id) if case.parent_id else None,
@@ -274,5 +325,7 @@ def _detail(
         merged=uow.cases.merged_into(case.id),
         marks=uow.assessment.marks_for_case(case.id),
         readings=uow.assessment.readings_for_case(case.id),
-        waiting_for=waiting,
+        waiting_for=now.waiting_messages if now else [],
+        attachments=uow.attachments.for_case(case.id),
+        timers=now.timers if now else [],
     )

@@ -42,6 +42,9 @@ class Settings:
     calendar_path: Path | None = None
     webhook_url: str | None = None
     sweep_interval: float = 5.0
+    upload_dir: Path = Path("instance/uploads")
+    # No progress for this long puts a case on the supervisors' "stalled" list.
+    stalled_after_hours: float = 48.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -52,13 +55,16 @@ class Settings:
             "calendar_path": os.environ.get("GRIDCASE_CALENDAR"),
             "webhook_url": os.environ.get("GRIDCASE_WEBHOOK_URL"),
             "sweep_interval": os.environ.get("GRIDCASE_SWEEP_INTERVAL"),
+            "upload_dir": os.environ.get("GRIDCASE_UPLOAD_DIR"),
+            "stalled_after_hours": os.environ.get("GRIDCASE_STALLED_AFTER_HOURS"),
         }
         values = {k: v for k, v in env.items() if v}
-        for key in ("bpmn_dir", "calendar_path"):
+        for key in ("bpmn_dir", "calendar_path", "upload_dir"):
             if key in values:
                 values[key] = Path(values[key])
-        if "sweep_interval" in values:
-            values["sweep_interval"] = float(values["sweep_interval"])
+        for key in ("sweep_interval", "stalled_after_hours"):
+            if key in values:
+                values[key] = float(values[key])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

@@ -43,9 +43,8 @@ def route_message(
     if case.parent_id is not None:
         parent = uow.cases.get(case.parent_id)
         instance = uow.instances.get(parent.instance_id) if parent.instance_id else None
-        if instance is not None and message.name in instances.waiting_messages(
-            uow, ctx.engine, instance
-        ):
+        waiting = instances.snapshot(uow, ctx.engine, instance).waiting_messages if instance else []
+        if instance is not None and message.name in waiting:
             transition = instances.deliver_message(uow, ctx.engine, instance, message, "system")
             return parent, transition
     if message.name == REPORT_CASE:

@@ -198,3 +198,20 @@ class SensorReading(Base):
     reading: Mapped[dict[str, Any]] = mapped_column(default=dict)
     observed_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A photo or file kept under the upload directory; served only to those who may see
+    its case. ``case_id`` is empty between the upload and the report that uses it."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    stored_as: Mapped[str] = mapped_column(String(100), unique=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from engine.repositories import Visibility
 from workflows.errors import NotFoundError
 from workflows.models import (
     ApiToken,
+    Attachment,
     Case,
     CaseCounter,
     DepartmentMark,
@@ -331,3 +332,112 @@ class AssessmentRepository:
             "average_score",
         )
         return [dict(zip(keys, row, strict=True)) for row in self.session.execute(stmt)]
+
+
+class AttachmentRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, row: Attachment) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, attachment_id: int) -> Attachment:
+        found = self.session.get(Attachment, attachment_id)
+        if found is None:
+            raise NotFoundError(f"attachment {attachment_id} not found")
+        return found
+
+    def many(self, ids: Collection[int]) -> Sequence[Attachment]:
+        return self.session.scalars(select(Attachment).where(Attachment.id.in_(list(ids)))).all()
+
+    def for_case(self, case_id: int) -> Sequence[Attachment]:
+        stmt = select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+        return self.session.scalars(stmt).all()
+
+
+@dataclass(frozen=True)
+class ConsoleFilter:
+    """What the supervisors' console narrows to; ``unit_paths`` is the actor's reach."""
+
+    unit_paths: tuple[str, ...]
+    unit_path: str | None = None
+    level: str | None = None
+    department: str | None = None
+    category: str | None = None
+    older_than: datetime | None = None
+
+
+class ConsoleQuery:
+    """Open cases that need a supervisor: overdue, warned, stalled; and where cases wait."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def _open(self, flt: ConsoleFilter, closed: Collection[str]) -> list[Any]:
+        grid = OrgUnit.path
+        conds: list[Any] = [Case.status.not_in(closed)]
+        conds.append(or_(*[grid.startswith(p, autoescape=True) for p in flt.unit_paths]))
+        if flt.unit_path:
+            conds.append(grid.startswith(flt.unit_path, autoescape=True))
+        if flt.level:
+            review = select(OrgUnit.level).where(OrgUnit.key == Case.review_unit_key)
+            conds.append(review.scalar_subquery() == flt.level)
+        if flt.department:
+            conds.append(Case.department_key == flt.department)
+        if flt.category:
+            conds.append(Case.category == flt.category)
+        if flt.older_than:
+            conds.append(Case.created_at < flt.older_than)
+        return conds
+
+    def cases(
+        self,
+        flt: ConsoleFilter,
+        closed: Collection[str],
+        kind: str,
+        stalled_before: datetime,
+        limit: int = 200,
+    ) -> tuple[list[Case], int]:
+        conds = self._open(flt, closed)
+        if kind == "overdue":
+            late = select(TaskRecord.instance_id).where(
+                TaskRecord.state == "ready", TaskRecord.due_at < utcnow()
+            )
+            conds.append(or_(Case.alert_level == "red", Case.instance_id.in_(late)))
+        elif kind == "warning":
+            conds.append(Case.alert_level == "yellow")
+        elif kind == "stalled":
+            conds.append(Case.updated_at < stalled_before)
+        elif kind == "suspended":
+            conds.append(Case.suspended.is_(True))
+        base = select(Case).join(OrgUnit, OrgUnit.key == Case.grid_key).where(*conds)
+        total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = self.session.scalars(base.order_by(Case.updated_at).limit(limit)).all()
+        return list(rows), total
+
+    def next_due(self, instance_ids: Collection[int]) -> dict[int, datetime]:
+        """The earliest deadline among each instance's waiting tasks."""
+        rows = self.session.execute(
+            select(TaskRecord.instance_id, func.min(TaskRecord.due_at))
+            .where(TaskRecord.state == "ready", TaskRecord.instance_id.in_(list(instance_ids)))
+            .group_by(TaskRecord.instance_id)
+        ).all()
+        return {instance: due for instance, due in rows if due is not None}
+
+    def heat(self, process_id: str, paths: tuple[str, ...]) -> list[tuple[str, int, float]]:
+        """Per element of a process: open tasks waiting there and their average age (hours)."""
+        now = utcnow()
+        rows = self.session.execute(
+            select(TaskRecord.element_id, TaskRecord.created_at)
+            .join(Case, Case.instance_id == TaskRecord.instance_id)
+            .where(
+                TaskRecord.state == "ready",
+                Case.process_id == process_id,
+                or_(*[TaskRecord.unit_path.startswith(p, autoescape=True) for p in paths]),
+            )
+        ).all()
+        grouped: dict[str, list[float]] = {}
+        for element, created in rows:
+            grouped.setdefault(element, []).append((now - created).total_seconds() / 3600)
+        return [(e, len(a), round(sum(a) / len(a), 1)) for e, a in sorted(grouped.items())]

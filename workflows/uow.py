@@ -5,7 +5,9 @@ from __future__ import annotations
 from engine.uow import UnitOfWork
 from workflows.repositories import (
     AssessmentRepository,
+    AttachmentRepository,
     CaseRepository,
+    ConsoleQuery,
     ExtensionRepository,
     InboxQuery,
     NotificationRepository,
@@ -24,4 +26,6 @@ class CaseUnitOfWork(UnitOfWork):
         self.notifications = NotificationRepository(self.session)
         self.extensions = ExtensionRepository(self.session)
         self.assessment = AssessmentRepository(self.session)
+        self.attachments = AttachmentRepository(self.session)
+        self.console = ConsoleQuery(self.session)
         return self

@@ -1,0 +1,247 @@
+"""The web UI in real headless Chromium, as each kind of user: a grid worker reports on a
+phone, a dispatcher dispatches, a department returns then handles, the grid worker verifies,
+a supervisor reassigns an overdue task, a designer uploads a broken then a fixed BPMN."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.db import utcnow
+from tests.app_fixtures import PASSWORD, make_context
+from tests.browser import chromium, screenshot, serving
+from tests.processes.helpers import accepted, step
+from web import create_app
+from workflows.context import GridcaseContext
+
+pytestmark = pytest.mark.browser
+
+# A 1×1 PNG: the upload checks the first bytes, not only the browser's content type.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg=="
+)
+BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "closed_loop.bpmn"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, GridcaseContext]]:
+    tmp = tmp_path_factory.mktemp("ui")
+    ctx = make_context(f"sqlite:///{tmp / 'gridcase.db'}", upload_dir=tmp / "uploads")
+    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
+    with serving(app) as base, chromium() as browser:
+        yield base, browser, ctx
+    ctx.close()
+
+
+def login(browser: Any, base: str, user: str, width: int = 1280) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{base}/inbox")
+    return page
+
+
+def open_task(page: Any, base: str, number: str, title: str) -> None:
+    page.goto(f"{base}/inbox?q={number}")
+    page.locator("tbody tr", has_text=number).locator("a.task-link", has_text=title).click()
+
+
+def choose(page: Any, name: str, value: str) -> None:
+    """Pick a choice whichever widget the form generator chose (radios or a select)."""
+    radio = page.locator(f"input[name={name}][value='{value}']")
+    if radio.count():
+        radio.check()
+    else:
+        page.select_option(f"select[name={name}]", value)
+
+
+def submit(page: Any) -> None:
+    page.click("form.task-form button[type=submit]")
+
+
+def test_login_error_and_language_switch(site) -> None:
+    base, browser, _ctx = site
+    page = browser.new_page()
+    page.goto(f"{base}/inbox")
+    assert "/login" in page.url
+    assert "登录" in page.inner_text("h1")
+    page.fill("input[name=username]", "cd01")
+    page.fill("input[name=password]", "wrong")
+    page.click("form.login button[type=submit]")
+    assert "用户名或密码错误" in page.inner_text("[role=alert]")
+    page.click("header button.link")
+    assert page.inner_text("h1") == "Log in"
+    page.click("header button.link")
+    assert page.inner_text("h1") == "登录"
+    screenshot(page, "login")
+
+
+def test_closed_loop_through_the_pages(site) -> None:
+    base, browser, _ctx = site
+
+    # A grid worker reports with a photo from a phone-sized screen.
+    phone = login(browser, base, "gw01", width=375)
+    phone.click("nav a[href='/report']")
+    phone.select_option("#in-category", "02")
+    phone.fill("#in-description", "东湖路口人行道被占道经营")
+    phone.fill("#in-address", "东湖路12号")
+    phone.set_input_files(
+        "#in-photos", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "report-phone")
+    phone.click("form.task-form button[type=submit]")
+    assert "已上报" in phone.inner_text(".flash")
+    number = phone.inner_text(".case-head code")
+    assert phone.locator(".photos img").count() == 1
+    assert phone.evaluate("document.querySelector('.photos img').naturalWidth") == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "case-phone")
+
+    # The community dispatcher reviews (a reason is required to reject) and dispatches.
+    desk = login(browser, base, "cd01")
+    row = desk.locator("tbody tr", has_text=number)
+    assert "审查受理" in row.inner_text()
+    screenshot(desk, "inbox")
+    open_task(desk, base, number, "审查受理")
+    choose(desk, "decision", "reject")
+    submit(desk)
+    assert desk.locator("#field-reason .error").is_visible()
+    screenshot(desk, "task-validation")
+    choose(desk, "decision", "accept")
+    submit(desk)
+    assert "受理" in desk.inner_text(".timeline")
+    open_task(desk, base, number, "派遣")
+    desk.select_option("#in-department", "dept-sj")
+    submit(desk)
+    assert "已派遣" in desk.inner_text(".case-head")
+
+    # The department returns it with a reason; the dispatcher sends it elsewhere.
+    dept = login(browser, base, "dh-sj")
+    open_task(dept, base, number, "签收")
+    choose(dept, "decision", "return")
+    dept.fill("#in-reason", "不属于市场监管职责")
+    submit(dept)
+    open_task(desk, base, number, "派遣")
+    desk.select_option("#in-department", "dept-cg")
+    submit(desk)
+
+    cg = login(browser, base, "dh-cg")
+    open_task(cg, base, number, "签收")
+    choose(cg, "decision", "accept")
+    submit(cg)
+    open_task(cg, base, number, "处置")
+    cg.fill("#in-result", "已劝离摊贩，恢复通行")
+    submit(cg)
+
+    # The grid worker verifies on site; the case closes and waits for evaluation.
+    open_task(phone, base, number, "核查")
+    choose(phone, "fixed", "true")
+    submit(phone)
+    head = phone.inner_text(".case-head")
+    assert "已结案" in head
+    timeline = phone.inner_text(".timeline")
+    assert "不属于市场监管职责" in timeline
+
+    # Everyone who may see it gets the live diagram with completed steps marked.
+    desk.goto(f"{base}/cases/{number}")
+    desk.wait_for_selector("#diagram[data-ready='1']")
+    assert desk.locator("#diagram .gc-done").count() >= 5
+    assert desk.locator("#diagram [data-element-id=evaluate].gc-active").count() == 1
+    screenshot(desk, "case")
+
+
+def test_supervisor_reassigns_an_overdue_task_with_a_reason(site) -> None:
+    base, browser, ctx = site
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-sj"})
+    with ctx.uow() as uow:  # as the overdue timer leaves it
+        case = uow.cases.by_number(number)
+        case.alert_level = "red"
+        for task in uow.tasks.ready_for_instance(case.instance_id or 0):
+            task.due_at = utcnow() - timedelta(hours=2)
+        uow.commit()
+
+    page = login(browser, base, "sup01")
+    page.click("nav a[href='/console']")
+    overdue = page.locator("#list-overdue tbody tr", has_text=number)
+    assert overdue.count() == 1
+    page.wait_for_selector("#heatmap[data-ready='1']")
+    assert page.locator("#heatmap .gc-heat").count() >= 1
+    screenshot(page, "console")
+
+    overdue.locator("a").first.click()
+    assert "为什么还在等" in page.inner_text("main") or "Why" in page.inner_text("main")
+    form = page.locator("#overrides form").first
+    form.locator("select[name=unit_to]").select_option("dept-cg")
+    form.locator("textarea[name=reason]").fill("市场监管局超期未签收，改派城管")
+    form.locator("button[type=submit]").click()
+    timeline = page.inner_text("#timeline")
+    assert "改派" in timeline
+    assert "市场监管局超期未签收，改派城管" in timeline
+    assert "城市管理局" in page.inner_text(".tasks")
+    screenshot(page, "case-supervisor")
+
+
+def test_bulk_deadline_change_reports_each_case(site) -> None:
+    base, browser, ctx = site
+    numbers = [accepted(ctx) for _ in range(2)]
+    with ctx.uow() as uow:
+        for n in numbers:
+            uow.cases.by_number(n).alert_level = "yellow"
+        uow.commit()
+    page = login(browser, base, "sup01")
+    page.goto(f"{base}/console")
+    for n in numbers:
+        page.locator("#list-warning tbody tr", has_text=n).locator("input[type=checkbox]").check()
+    page.select_option("select[name=action]", "deadline")
+    due = (utcnow() + timedelta(days=3)).astimezone(ctx.calendar.timezone)
+    page.fill("input[name=due]", due.strftime("%Y-%m-%dT%H:%M"))
+    page.fill(".bulk-actions textarea[name=reason]", "节假日顺延")
+    page.click(".bulk-actions button[type=submit]")
+    results = page.inner_text(".results")
+    assert all(n in results for n in numbers)
+    assert results.count("✓") == 2
+
+
+def test_designer_sees_the_error_on_the_element_then_deploys(site, tmp_path: Path) -> None:
+    base, browser, _ctx = site
+    page = login(browser, base, "designer")
+    page.click("nav a[href='/processes']")
+    assert "closed_loop" in page.inner_text("table")
+    screenshot(page, "processes")
+
+    xml = BPMN.read_text(encoding="utf-8")
+    broken = xml.replace("step_warning('review', category)<", "step_warning('review', <", 1)
+    assert broken != xml
+    page.set_input_files(
+        "input[name=bpmn]",
+        files=[{"name": "closed_loop.bpmn", "mimeType": "text/xml", "buffer": broken.encode()}],
+    )
+    page.click("button[name=deploy][value='1']")
+    problems = page.locator(".problems li")
+    assert problems.count() >= 1
+    element = problems.first.get_attribute("data-element")
+    assert element
+    page.wait_for_selector("#diagram[data-ready='1']")
+    assert page.locator(f"#diagram [data-element-id='{element}'].gc-error").count() == 1
+    screenshot(page, "process-check-error")
+
+    fixed = xml.replace("</bpmn:definitions>", "<!-- v2 --></bpmn:definitions>")
+    page.set_input_files(
+        "input[name=bpmn]",
+        files=[{"name": "closed_loop.bpmn", "mimeType": "text/xml", "buffer": fixed.encode()}],
+    )
+    page.click("button[name=deploy][value='1']")
+    assert "版本 2" in page.inner_text(".flash")
+    page.click("text=打开版本 2")
+    page.wait_for_selector("#diagram[data-ready='1']")
+    screenshot(page, "process-version")

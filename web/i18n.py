@@ -1,0 +1,57 @@
+"""Languages: Chinese (zh_Hans) by default, English on request; the choice is kept in the
+session. ``tr`` picks the ``*_zh`` or ``*_en`` name of catalog and org data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale, gettext
+
+LANGUAGES = {"zh_Hans": "中文", "en": "English"}
+DEFAULT = "zh_Hans"
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.args.get("lang") if request.args.get("lang") in LANGUAGES else DEFAULT
+
+
+def is_english() -> bool:
+    return str(get_locale()).startswith("en")
+
+
+def tr(thing: Any, field: str = "name") -> str:
+    """The localized ``<field>_zh`` / ``<field>_en`` of a unit, category or dict."""
+    suffix = "en" if is_english() else "zh"
+    if isinstance(thing, dict):
+        return str(thing.get(f"{field}_{suffix}") or thing.get(f"{field}_zh") or "")
+    return str(getattr(thing, f"{field}_{suffix}", None) or getattr(thing, f"{field}_zh", ""))
+
+
+def localized(message: str) -> str:
+    """A message from the service layer (English) in the page's language when the catalogue
+    knows it (see ``labels.SERVICE_MESSAGES``); otherwise as it came."""
+    return gettext(message) if message else message
+
+
+def split_title(title: str) -> str:
+    """BPMN names are written "中文 English" (or "English / 中文" for processes): show the
+    half of the current language."""
+    if " / " in title:  # "English / 中文" (process names)
+        first, _, second = title.partition(" / ")
+        zh_first = any("\u4e00" <= ch <= "\u9fff" for ch in first)
+        return (second if zh_first else first) if is_english() else (first if zh_first else second)
+    zh, _, en = title.partition(" ")
+    if not en or not any("\u4e00" <= ch <= "\u9fff" for ch in zh):
+        return title
+    return en if is_english() else zh
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_locale=DEFAULT)
+    app.jinja_env.globals.update(tr=tr, LANGUAGES=LANGUAGES, is_english=is_english)
+    app.add_template_filter(localized, "localized")
+    app.add_template_filter(split_title, "bpmn_name")

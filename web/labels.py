@@ -1,0 +1,185 @@
+"""Words for codes shown in pages (statuses, roles, journal actions, links), translated, and
+the plain-language answer to "why is this case waiting?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import LazyString, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from web.i18n import split_title, tr
+from workflows.cases import CaseDetail
+from workflows.catalog import Catalog
+from workflows.org import OrgDirectory
+
+STATUS = {
+    "reported": _l("Reported"),
+    "verifying": _l("Verifying"),
+    "registered": _l("Registered"),
+    "dispatched": _l("Dispatched"),
+    "in_progress": _l("In progress"),
+    "coordinating": _l("Coordinating"),
+    "resolved": _l("Resolved"),
+    "checking": _l("Checking"),
+    "closed": _l("Closed"),
+    "evaluated": _l("Evaluated"),
+    "rejected": _l("Rejected"),
+    "merged": _l("Merged"),
+}
+ACTIONS = {
+    "started": _l("Reported, process started"),
+    "opened": _l("Task opened"),
+    "completed": _l("Task completed"),
+    "cancelled": _l("Task withdrawn"),
+    "claimed": _l("Claimed"),
+    "unclaimed": _l("Given back"),
+    "warning": _l("Yellow warning"),
+    "overdue": _l("Overdue"),
+    "ended": _l("Process ended"),
+    "message_sent": _l("Message sent"),
+    "message_received": _l("Message received"),
+    "alert_attached": _l("Repeat device alert"),
+    "stability_alert": _l("Stability alert"),
+    "reopened": _l("Reopened"),
+    "conference_missed": _l("Missed the conference time box"),
+    "callin_late": _l("Late to report in"),
+    "callin_reported": _l("Reported in"),
+    "department_rated": _l("Rated"),
+    "special_task_missed": _l("Grid did not answer"),
+    "special_task_summary": _l("Summary made"),
+    "reassigned": _l("Reassigned"),
+    "deadline_changed": _l("Deadline changed"),
+    "suspended": _l("Suspended"),
+    "resumed": _l("Resumed"),
+    "terminated": _l("Terminated"),
+    "timer_fired_by_hand": _l("Timer fired by a supervisor"),
+    "moved": _l("Moved to another step"),
+    "data_edited": _l("Case data edited"),
+    "delegated": _l("Delegated"),
+    "extension_requested": _l("Extension requested"),
+    "extension_approved": _l("Extension approved"),
+    "extension_refused": _l("Extension refused"),
+}
+LINKS = {
+    "joint_conference": _l("Joint conference"),
+    "whistle_callin": _l("Whistle call-in"),
+    "service": _l("Service case"),
+}
+# Messages the service layer raises most, so the catalogue carries their translation.
+SERVICE_MESSAGES = (
+    _l("this field is required"),
+    _l("unknown field"),
+    _l("give a reason"),
+    _l("give a reason: it goes on the case's timeline"),
+    _l("give a unit or a person"),
+    _l("the new deadline must be in the future"),
+)
+TIMERS = {
+    "warning": _l("the yellow warning"),
+    "overdue": _l("the deadline"),
+    "followup": _l("the follow-up visit"),
+}
+
+
+def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
+    """Template globals (also visible inside imported macros); names resolve per request."""
+    return {
+        "directory": directory,
+        "catalog": catalog,
+        "answers": answers,
+        "status_names": STATUS,
+        "action_names": ACTIONS,
+        "link_names": LINKS,
+        "role_names": {code: LazyString(tr, r) for code, r in catalog.roles.items()},
+    }
+
+
+def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, Any]) -> list[str]:
+    """Sentences: which task is held by whom since when, which timer fires when, which
+    message or linked case the process waits for."""
+    lines = []
+    if detail.case.suspended:
+        lines.append(_("The case is suspended: its clocks are stopped until someone resumes it."))
+    for view in detail.tasks:
+        t = view.task
+        if t.state != "ready":
+            continue
+        unit = tr(directory.get(t.unit_key)) if t.unit_key in directory else t.unit_key
+        role = tr(roles[t.role]) if t.role in roles else t.role
+        if t.assignee:
+            since = format_datetime(t.claimed_at or t.created_at, "short")
+            lines.append(
+                _(
+                    "“%(task)s” is held by %(user)s since %(since)s.",
+                    task=split_title(t.title),
+                    user=t.assignee,
+                    since=since,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "“%(task)s” waits for a %(role)s of %(unit)s to take it "
+                    "(open since %(since)s).",
+                    task=split_title(t.title),
+                    role=role,
+                    unit=unit,
+                    since=format_datetime(t.created_at, "short"),
+                )
+            )
+    for timer in sorted(detail.timers, key=lambda x: x.due):
+        what = TIMERS.get(timer.kind or "", _l("a timer"))
+        lines.append(
+            _(
+                "%(what)s fires at %(due)s (%(element)s).",
+                what=str(what).capitalize(),
+                due=format_datetime(timer.due, "short"),
+                element=timer.element_id,
+            )
+        )
+    children = {c.link_kind: c for c in detail.children}
+    for name in detail.waiting_for:
+        child = next(
+            (c for c in children.values() if c.status not in ("closed", "evaluated")), None
+        )
+        if child is not None:
+            lines.append(
+                _(
+                    "The process waits for message “%(name)s” from linked case "
+                    "%(number)s (%(kind)s).",
+                    name=name,
+                    number=child.number,
+                    kind=LINKS.get(child.link_kind or "", ""),
+                )
+            )
+        else:
+            lines.append(_("The process waits for message “%(name)s”.", name=name))
+    return lines
+
+
+def answers(
+    payload: dict[str, Any], schema: dict[str, Any] | None, directory: OrgDirectory
+) -> list[tuple[str, str]]:
+    """A completed task's answers as (field title, shown value): choices by their titles,
+    departments by name; photos and empty values left out."""
+    props = (schema or {}).get("properties", {})
+    shown = []
+    for name, value in payload.items():
+        spec = props.get(name, {})
+        if value in (None, "", []) or spec.get("x-widget") == "photos":
+            continue
+        values = value if isinstance(value, list) else [value]
+        if "enum" in spec:
+            titles = dict(
+                zip(spec["enum"], spec.get("x-enum-titles") or spec["enum"], strict=False)
+            )
+            values = [titles.get(v, v) for v in values]
+        elif isinstance(value, bool):
+            values = [_("Yes") if value else _("No")]
+        values = [
+            tr(directory.get(v)) if isinstance(v, str) and v in directory else v for v in values
+        ]
+        shown.append((split_title(spec.get("title", name)), "、".join(str(v) for v in values)))
+    return shown

@@ -1,0 +1,184 @@
+"""Pages for handlers: inbox, task, report, case (with its diagram) and files."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from web.form_fields import fields_for, flash_errors, parse_local_time, read_form
+from web.labels import why_waiting
+from web.security import context, login_required
+from workflows import attachments, cases, deadlines, overrides
+from workflows.errors import FieldErrors
+from workflows.repositories import InboxFilter
+
+bp = Blueprint("work", __name__)
+
+
+def _uploads(name: str) -> list[attachments.Upload]:
+    return [
+        attachments.Upload(f.filename or "", f.mimetype, f.stream)
+        for f in request.files.getlist(name)
+    ]
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    args = request.args
+    flt = InboxFilter(
+        status=args.get("status") or None,
+        category=args.get("category") or None,
+        overdue=args.get("overdue") == "1" or None,
+        mine=args.get("mine") == "1" or None,
+        search=args.get("q") or None,
+    )
+    page = cases.inbox(context(), g.actor, flt, page=args.get("page", 1, type=int))
+    return render_template("inbox.html", page=page)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    cases.claim(context(), g.actor, task_id)
+    return redirect(request.form.get("next") or url_for("work.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    cases.unclaim(context(), g.actor, task_id)
+    return redirect(request.form.get("next") or url_for("work.inbox"))
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: str):
+    ctx = context()
+    view, detail = cases.get_task(ctx, g.actor, task_id)
+    schema = view.form_schema or {"properties": {}}
+    values: dict = {}
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        values = read_form(schema, request.form, ctx.calendar.timezone)
+        photo_ids: list[int] = []
+        try:
+            for name, spec in schema.get("properties", {}).items():
+                if spec.get("x-widget") == "photos":
+                    stored = attachments.store(ctx, g.actor, _uploads(name), name)
+                    if stored:
+                        values[name] = [str(i) for i in stored]
+                        photo_ids += stored
+            done = cases.complete(ctx, g.actor, task_id, values)
+        except FieldErrors as err:
+            errors, status = err.fields, 400
+        else:
+            attachments.attach(ctx, g.actor, done.case.number, photo_ids, task_id)
+            flash(_("Done: %(task)s", task=view.task.title))
+            return redirect(url_for("work.case", number=done.case.number))
+    fields = fields_for(schema, values, errors, ctx.catalog, ctx.directory)
+    return render_template(
+        "task.html", view=view, detail=detail, fields=fields, errors=errors, schema=schema
+    ), status
+
+
+@bp.post("/tasks/<task_id>/extension")
+@login_required
+def extension(task_id: str):
+    ctx = context()
+    try:
+        until = parse_local_time(request.form.get("until"), ctx.calendar.timezone)
+        reason = request.form.get("reason", "")
+        if until is None or not reason.strip():
+            raise FieldErrors({"until": [_("give a reason and a new deadline")]})
+        deadlines.request_extension(ctx, g.actor, task_id, reason, until)
+    except FieldErrors as err:
+        flash_errors(err)
+    else:
+        flash(_("Extension requested"))
+    return redirect(url_for("work.task", task_id=task_id))
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@login_required
+def report():
+    ctx = context()
+    errors: dict = {}
+    values = request.form
+    if request.method == "POST":
+        try:
+            photo_ids = attachments.store(ctx, g.actor, _uploads("photos"))
+            new = cases.NewCase(
+                category=values.get("category", ""),
+                description=values.get("description", "").strip(),
+                title=values.get("title", "").strip(),
+                priority=values.get("priority") or "normal",
+                channel=values.get("channel") or "grid_worker",
+                grid=values.get("grid") or None,
+                lat=_float(values.get("lat")),
+                lon=_float(values.get("lon")),
+                address=values.get("address", "").strip(),
+                photos=[str(i) for i in photo_ids],
+            )
+            if len(new.description) < 2:
+                raise FieldErrors({"description": [_("describe what you saw")]})
+            detail = cases.report_case(ctx, g.actor, new)
+        except FieldErrors as err:
+            errors = err.fields
+        else:
+            attachments.attach(ctx, g.actor, detail.case.number, photo_ids)
+            flash(_("Reported as %(number)s", number=detail.case.number))
+            return redirect(url_for("work.case", number=detail.case.number))
+    return render_template(
+        "report.html",
+        errors=errors,
+        values=values,
+        grids=ctx.directory.grids(),
+    ), (400 if errors else 200)
+
+
+def _float(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        raise FieldErrors({"lat": [_("coordinates are numbers")]}) from None
+
+
+@bp.get("/cases/<number>")
+@login_required
+def case(number: str):
+    ctx = context()
+    detail = cases.get_case(ctx, g.actor, number)
+    waiting = why_waiting(detail, ctx.directory, ctx.catalog.roles)
+    return render_template(
+        "case.html",
+        detail=detail,
+        waiting_lines=waiting,
+        can_override=overrides.may_override(ctx, g.actor, detail.case),
+        element_names={t.task.element_id: t.task.title for t in detail.tasks},
+        task_views={t.task.id: t for t in detail.tasks},
+    )
+
+
+@bp.get("/cases/<number>/diagram.json")
+@login_required
+def diagram(number: str):
+    d = cases.diagram(context(), g.actor, number)
+    return {"xml": d.xml, "completed": d.completed, "active": d.active, "overdue": d.overdue}
+
+
+@bp.get("/files/<int:attachment_id>")
+@login_required
+def file(attachment_id: int):
+    row, path = attachments.open_file(context(), g.actor, attachment_id)
+    return send_file(path, mimetype=row.content_type, download_name=row.file_name)
