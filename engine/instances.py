@@ -217,8 +217,11 @@ def reassign_task(
     assignment: Assignment,
     actor: str,
     reason: str,
+    *,
+    action: str = "reassigned",
 ) -> TaskRecord:
-    """Point a ready task at another unit and/or person (a supervisor's override).
+    """Point a ready task at another unit and/or person (a supervisor's override, or a
+    holder's delegation with ``action="delegated"``).
 
     Raises:
         ConflictError: the task is finished.
@@ -234,7 +237,7 @@ def reassign_task(
         uow,
         uow.instances.get(record.instance_id),
         actor,
-        "reassigned",
+        action,
         task=record,
         reason=reason,
         payload={"from": before, "to": {"unit": record.unit_key, "assignee": record.assignee}},

@@ -90,9 +90,10 @@ class Visibility:
     person: str
     grants: tuple[tuple[str, str], ...] = ()
     subtrees: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # people whose own tasks this person sees too (a substitute)
 
     def clause(self) -> ColumnElement[bool]:
-        parts: list[ColumnElement[bool]] = [TaskRecord.assignee == self.person]
+        parts: list[ColumnElement[bool]] = [TaskRecord.assignee.in_((self.person, *self.also))]
         parts += [
             and_(TaskRecord.role == role, TaskRecord.unit_key == unit) for role, unit in self.grants
         ]

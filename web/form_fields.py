@@ -121,7 +121,7 @@ def _typed(kind: str, raw: str, zone: tzinfo) -> Any:
     return raw
 
 
-def parse_local_time(raw: str | None, zone: tzinfo) -> datetime | None:
+def parse_local_time(raw: str | None, zone: tzinfo, field: str = "due") -> datetime | None:
     """A ``datetime-local`` input (no offset) in the city's time zone; None when empty.
 
     Raises: FieldErrors when the text is not a time.
@@ -131,7 +131,7 @@ def parse_local_time(raw: str | None, zone: tzinfo) -> datetime | None:
     try:
         when = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise FieldErrors({"due": [_("not a date and time")]}) from None
+        raise FieldErrors({field: [_("not a date and time")]}) from None
     return when if when.tzinfo else when.replace(tzinfo=zone)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from web.form_fields import fields_for, flash_errors, parse_local_time, read_form
 from web.labels import why_waiting
 from web.security import context, login_required
-from workflows import attachments, cases, deadlines, overrides
+from workflows import attachments, cases, deadlines, delegation, overrides
 from workflows.errors import FieldErrors
 from workflows.repositories import InboxFilter
 
@@ -88,8 +88,63 @@ def task(task_id: str):
             return redirect(url_for("work.case", number=done.case.number))
     fields = fields_for(schema, values, errors, ctx.catalog, ctx.directory)
     return render_template(
-        "task.html", view=view, detail=detail, fields=fields, errors=errors, schema=schema
+        "task.html",
+        view=view,
+        detail=detail,
+        fields=fields,
+        errors=errors,
+        colleagues=delegation.colleagues(ctx, g.actor, task_id) if view.may_complete else [],
     ), status
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@login_required
+def delegate(task_id: str):
+    form = request.form
+    try:
+        view = delegation.delegate(
+            context(), g.actor, task_id, form.get("to", ""), form.get("reason", "")
+        )
+    except FieldErrors as err:
+        flash_errors(err)
+        return redirect(url_for("work.task", task_id=task_id))
+    flash(_("Delegated to %(user)s", user=view.task.assignee))
+    return redirect(url_for("work.inbox"))
+
+
+@bp.route("/away", methods=["GET", "POST"])
+@login_required
+def away():
+    """Out of office: name a substitute for a date range, see where you stand in."""
+    ctx, form = context(), request.form
+    errors: dict = {}
+    if request.method == "POST":
+        zone = ctx.calendar.timezone
+        try:
+            starts = parse_local_time(form.get("starts_at"), zone, "starts_at")
+            ends = parse_local_time(form.get("ends_at"), zone, "ends_at")
+            if starts is None or ends is None:
+                raise FieldErrors({"ends_at": [_("give the start and the end")]})
+            delegation.set_substitute(
+                ctx, g.actor, form.get("substitute", ""), starts, ends, form.get("reason", "")
+            )
+        except FieldErrors as err:
+            errors = err.fields
+        else:
+            flash(_("Substitute set"))
+            return redirect(url_for("work.away"))
+    mine, standing_in = delegation.substitutions(ctx, g.actor)
+    return render_template(
+        "away.html", mine=mine, standing_in=standing_in, errors=errors, values=form
+    ), (400 if errors else 200)
+
+
+@bp.post("/away/<int:substitution_id>/cancel")
+@login_required
+def cancel_away(substitution_id: int):
+    delegation.cancel_substitute(context(), g.actor, substitution_id)
+    flash(_("Substitution ended"))
+    return redirect(url_for("work.away"))
 
 
 @bp.post("/tasks/<task_id>/extension")

@@ -20,6 +20,7 @@ class Actor:
     username: str
     display_name: str
     grants: tuple[tuple[str, str], ...]
+    acting_for: tuple[str, ...] = ()  # usernames this person stands in for right now (代班)
 
     def holds(self, role: str | None, unit_key: str | None) -> bool:
         return (role, unit_key) in self.grants
@@ -33,8 +34,14 @@ class Actor:
 
 
 def _actor(uow: CaseUnitOfWork, user: User) -> Actor:
-    grants = tuple((g.role, g.unit_key) for g in uow.users.grants(user.id))
-    return Actor(user.id, user.username, user.display_name, grants)
+    """The person with their own grants plus, while they stand in for someone, that
+    person's grants too."""
+    grants = dict.fromkeys((g.role, g.unit_key) for g in uow.users.grants(user.id))
+    acting = uow.substitutions.acting_now(user.id)
+    for row in acting:
+        grants.update(dict.fromkeys((g.role, g.unit_key) for g in uow.users.grants(row.user_id)))
+    names = tuple(row.username for row in acting)
+    return Actor(user.id, user.username, user.display_name, tuple(grants), names)
 
 
 def authenticate(ctx: GridcaseContext, username: str, password: str) -> Actor:

@@ -77,12 +77,19 @@ def _visibility(ctx: GridcaseContext, actor: Actor) -> Visibility:
         for unit in actor.units_with("supervisor")
         if unit in ctx.directory
     )
-    return Visibility(person=actor.username, grants=actor.grants, subtrees=subtrees)
+    return Visibility(
+        person=actor.username, grants=actor.grants, subtrees=subtrees, also=actor.acting_for
+    )
 
 
 def may_work(actor: Actor, task: TaskRecord) -> bool:
     """Whether the actor may claim or complete the task: its holder, or its role in its unit."""
-    return task.assignee == actor.username or actor.holds(task.role, task.unit_key)
+    held_by = task.assignee
+    return (
+        held_by == actor.username
+        or held_by in actor.acting_for
+        or actor.holds(task.role, task.unit_key)
+    )
 
 
 def may_see_case(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, case: Case) -> bool:
@@ -190,6 +197,15 @@ def complete(
         schema = version.forms.get(record.form) if record.form else None
         data = validate_form(schema, submitted)
         _check_domain_rules(ctx, uow, case, data)
+        if record.assignee and record.assignee in actor.acting_for:
+            instances.reassign_task(
+                uow,
+                task_id,
+                instances.Assignment(record.role, None, None, actor.username),
+                actor.username,
+                f"standing in for {record.assignee}",
+                action="substituted",
+            )
         transition = instances.complete_task(uow, ctx.engine, task_id, data, actor.username)
         settled = settle(ctx, uow, case, transition)
         if data.get("duplicate_of"):

@@ -144,3 +144,14 @@ def substitutions(ctx: GridcaseContext, actor: Actor) -> tuple[Sequence[Substitu
         standing_in = uow.substitutions.current_by(actor.user_id)
         uow.session.expunge_all()
         return mine, standing_in
+
+
+def colleagues(ctx: GridcaseContext, actor: Actor, task_id: str) -> list[tuple[str, str]]:
+    """Whom the actor may delegate a task to: (user name, display name), the actor excluded."""
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        return [
+            (u.username, u.display_name)
+            for u in uow.users.holders(record.role or "", record.unit_key or "")
+            if u.username != actor.username
+        ]

@@ -215,3 +215,21 @@ class Attachment(Base):
     stored_as: Mapped[str] = mapped_column(String(100), unique=True)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Substitution(Base):
+    """While ``starts_at <= now < ends_at`` (and not cancelled), ``substitute`` acts for
+    ``user``: sees and may complete what the user could (代班)."""
+
+    __tablename__ = "substitutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    substitute_username: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]

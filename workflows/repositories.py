@@ -28,6 +28,7 @@ from workflows.models import (
     OrgUnit,
     RoleGrant,
     SensorReading,
+    Substitution,
     User,
 )
 
@@ -353,6 +354,51 @@ class AttachmentRepository:
 
     def for_case(self, case_id: int) -> Sequence[Attachment]:
         stmt = select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+        return self.session.scalars(stmt).all()
+
+
+class SubstitutionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, row: Substitution) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, substitution_id: int) -> Substitution | None:
+        return self.session.get(Substitution, substitution_id)
+
+    def _open(self, at: datetime) -> list[Any]:
+        return [Substitution.cancelled_at.is_(None), Substitution.ends_at > at]
+
+    def overlapping(self, user_id: int, starts: datetime, ends: datetime) -> bool:
+        stmt = select(Substitution.id).where(
+            Substitution.user_id == user_id,
+            Substitution.cancelled_at.is_(None),
+            Substitution.starts_at < ends,
+            Substitution.ends_at > starts,
+        )
+        return self.session.scalars(stmt).first() is not None
+
+    def current_for(self, user_id: int) -> Sequence[Substitution]:
+        """The user's substitutions that are running or still to come."""
+        stmt = select(Substitution).where(Substitution.user_id == user_id, *self._open(utcnow()))
+        return self.session.scalars(stmt.order_by(Substitution.starts_at)).all()
+
+    def current_by(self, substitute_id: int) -> Sequence[Substitution]:
+        """Where the user stands in for someone, running or still to come."""
+        stmt = select(Substitution).where(
+            Substitution.substitute_id == substitute_id, *self._open(utcnow())
+        )
+        return self.session.scalars(stmt.order_by(Substitution.starts_at)).all()
+
+    def acting_now(self, substitute_id: int) -> Sequence[Substitution]:
+        now = utcnow()
+        stmt = select(Substitution).where(
+            Substitution.substitute_id == substitute_id,
+            Substitution.starts_at <= now,
+            *self._open(now),
+        )
         return self.session.scalars(stmt).all()
 
 

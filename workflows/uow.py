@@ -11,6 +11,7 @@ from workflows.repositories import (
     ExtensionRepository,
     InboxQuery,
     NotificationRepository,
+    SubstitutionRepository,
     UnitRepository,
     UserRepository,
 )
@@ -28,4 +29,5 @@ class CaseUnitOfWork(UnitOfWork):
         self.assessment = AssessmentRepository(self.session)
         self.attachments = AttachmentRepository(self.session)
         self.console = ConsoleQuery(self.session)
+        self.substitutions = SubstitutionRepository(self.session)
         return self

@@ -245,3 +245,36 @@ def test_designer_sees_the_error_on_the_element_then_deploys(site, tmp_path: Pat
     page.click("text=打开版本 2")
     page.wait_for_selector("#diagram[data-ready='1']")
     screenshot(page, "process-version")
+
+
+def test_handler_delegates_a_task_and_names_a_substitute(site) -> None:
+    base, browser, ctx = site
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg"})
+    page = login(browser, base, "dh-cg")
+    open_task(page, base, number, "签收")
+    page.click("details.delegate summary")
+    page.select_option("details.delegate select[name=to]", "dh-cg2")
+    page.fill("details.delegate textarea[name=reason]", "外出执法，请同事代办")
+    page.click("details.delegate button[type=submit]")
+    assert "dh-cg2" in page.inner_text(".flash")
+    page.goto(f"{base}/cases/{number}")
+    assert "外出执法，请同事代办" in page.inner_text("#timeline")
+    assert "dh-cg2" in page.inner_text(".tasks")
+
+    page.click("nav a[href='/away']")
+    zone = ctx.calendar.timezone
+    now = utcnow().astimezone(zone)
+    page.fill("#in-substitute", "dh-cg")  # oneself: refused next to the field
+    page.fill("#in-starts", now.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#in-ends", (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#in-reason", "年休假")
+    page.click("form.task-form button[type=submit]")
+    assert page.locator(".field.has-error #in-substitute").count() == 1
+    page.fill("#in-substitute", "dh-cg2")
+    page.click("form.task-form button[type=submit]")
+    assert "dh-cg2" in page.inner_text("table.tasks")
+    screenshot(page, "away")
+
+    stand_in = login(browser, base, "dh-cg2")
+    assert "dh-cg" in stand_in.inner_text(".flash.acting")
