@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -67,6 +68,22 @@ class VersionRepository:
 class InstanceRepository:
     def __init__(self, session: Session):
         self.session = session
+
+    def open_on_older_versions(self, target: ProcessVersion, limit: int = 500) -> list[Any]:
+        """Running or suspended instances of ``target``'s process on an earlier version,
+        with their version number."""
+        stmt = (
+            select(ProcessInstance, ProcessVersion.version)
+            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+            .where(
+                ProcessVersion.process_id == target.process_id,
+                ProcessVersion.version < target.version,
+                ProcessInstance.status.in_(("running", "suspended")),
+            )
+            .order_by(ProcessInstance.id)
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).all())
 
     def add(self, instance: ProcessInstance) -> None:
         self.session.add(instance)

@@ -51,6 +51,11 @@ class StateSerializer:
         config[BpmnWorkflow] = _StateOnlyWorkflowConverter
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
+    @property
+    def registry(self) -> Any:
+        """The converter registry (spec comparison for migrations uses it)."""
+        return self._serializer.registry
+
     def dump(self, workflow: BpmnWorkflow) -> str:
         """Return the state of ``workflow`` as JSON."""
         return self._serializer.serialize_json(workflow)

@@ -56,6 +56,7 @@ ACTIONS = {
     "terminated": _l("Terminated"),
     "timer_fired_by_hand": _l("Timer fired by a supervisor"),
     "moved": _l("Moved to another step"),
+    "migrated": _l("Migrated to a new process version"),
     "data_edited": _l("Case data edited"),
     "delegated": _l("Delegated"),
     "substitute_set": _l("Substitute named"),

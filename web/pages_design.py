@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.security import context, login_required
-from workflows import processes
+from workflows import instance_migration, processes
 from workflows.errors import BpmnProblem, BpmnValidationError, ForbiddenError
 
 bp = Blueprint("design", __name__, url_prefix="/processes")
@@ -77,6 +77,21 @@ def upload():
         diagram=diagram,
         summaries=processes.list_processes(context()),
     ), (422 if problems else 200)
+
+
+@bp.route("/versions/<int:version_id>/migrate", methods=["GET", "POST"])
+@login_required
+def migrate(version_id: int):
+    """Preview moving open instances of older versions here; POST moves the ticked ones."""
+    ctx = context()
+    results = None
+    if request.method == "POST":
+        ids = [int(i) for i in request.form.getlist("instance") if i.isdigit()]
+        results = instance_migration.migrate(ctx, g.actor, version_id, ids)
+        moved = sum(r.ok for r in results)
+        flash(_("%(done)s of %(total)s instances moved", done=moved, total=len(results)))
+    plan = instance_migration.plan(ctx, g.actor, version_id)
+    return render_template("process_migrate.html", plan=plan, results=results)
 
 
 def _forms() -> dict:

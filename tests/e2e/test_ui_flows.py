@@ -212,8 +212,9 @@ def test_bulk_deadline_change_reports_each_case(site) -> None:
     assert results.count("✓") == 2
 
 
-def test_designer_sees_the_error_on_the_element_then_deploys(site, tmp_path: Path) -> None:
-    base, browser, _ctx = site
+def test_designer_sees_the_error_on_the_element_then_deploys_and_migrates(site) -> None:
+    base, browser, ctx = site
+    running = accepted(ctx)  # a case on version 1, to move after the deploy
     page = login(browser, base, "designer")
     page.click("nav a[href='/processes']")
     assert "closed_loop" in page.inner_text("table")
@@ -245,6 +246,20 @@ def test_designer_sees_the_error_on_the_element_then_deploys(site, tmp_path: Pat
     page.click("text=打开版本 2")
     page.wait_for_selector("#diagram[data-ready='1']")
     screenshot(page, "process-version")
+
+    page.click("text=将运行中的案件迁移到此版本")
+    boxes = page.locator("input[name=instance]")
+    assert boxes.count() >= 1
+    for i in range(boxes.count()):
+        boxes.nth(i).uncheck()
+    row = page.locator("tbody tr", has_text=running)
+    assert "✓" in row.inner_text() and "dispatch" in row.inner_text()
+    row.locator("input[name=instance]").check()
+    screenshot(page, "process-migrate")
+    page.click("form.card button[type=submit]")
+    assert f"{running} ✓" in page.inner_text(".results")
+    page.goto(f"{base}/cases/{running}")
+    assert "迁移到新版本" in page.inner_text("#timeline")
 
 
 def test_handler_delegates_a_task_and_names_a_substitute(site) -> None:
