@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 
 from web.openapi import openapi_document
-from web.schemas import ProcessSchema
+from web.schemas import DeployResultSchema, DeploySchema, ProcessSchema
 from web.security import context, login_required
 from workflows import processes
 
@@ -28,6 +28,32 @@ def list_processes():
         for s in summaries
     ]
     return jsonify(ProcessSchema(many=True).dump(payload))
+
+
+@bp.post("/processes")
+@login_required
+def deploy_process():
+    """Check, or check and deploy, one BPMN file (designers; the browser modeler uses it).
+
+    422 lists every problem with element and line; nothing is stored then.
+    """
+    body = DeploySchema().load(request.get_json(silent=True) or {})
+    result = processes.upload(
+        context(),
+        g.actor,
+        body["file_name"],
+        body["xml"].encode("utf-8"),
+        body["forms"],
+        deploy_it=body["deploy"],
+    )
+    deployed = result.deployed
+    payload = {
+        "process_id": result.process_id,
+        "deployed": deployed is not None,
+        "created": bool(deployed and deployed.created),
+        "version": _version_fields(deployed.version) if deployed else None,
+    }
+    return DeployResultSchema().dump(payload), (201 if deployed and deployed.created else 200)
 
 
 def _version_fields(version) -> dict:

@@ -69,6 +69,8 @@ def openapi_document() -> dict[str, Any]:
         "TaskPage",
         "TaskComplete",
         "Process",
+        "Deploy",
+        "DeployResult",
         "Error",
         "SensorAlert",
         "SensorIntake",
@@ -118,6 +120,12 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/processes",
         operations={
             "get": _op("Deployed processes, versions and instance counts", "Process"),
+            "post": _op(
+                "Check a BPMN file, or deploy it as the next version (422: problems by element)",
+                "DeployResult",
+                "201",
+                body="Deploy",
+            ),
         },
     )
     spec.path(

@@ -40,7 +40,20 @@ def version(version_id: int):
 @login_required
 def version_json(version_id: int):
     _designer()
-    return {"xml": processes.version_xml(context(), version_id)}
+    file_name, xml = processes.version_source(context(), version_id)
+    return {"xml": xml, "file_name": file_name}
+
+
+@bp.get("/versions/<int:version_id>/edit")
+@login_required
+def edit(version_id: int):
+    """The bpmn-js modeler on a version; saving checks (and deploys) via the API."""
+    _designer()
+    return render_template(
+        "process_edit.html",
+        version_id=version_id,
+        src=url_for("design.version_json", version_id=version_id),
+    )
 
 
 @bp.post("/upload")

@@ -208,6 +208,22 @@ class ProcessSchema(Schema):
     versions = fields.List(fields.Nested(ProcessVersionSchema))
 
 
+class DeploySchema(Schema):
+    """A BPMN file to check (``deploy: false``) or deploy, with forms it brings along."""
+
+    file_name = fields.String(required=True, validate=validate.Regexp(r"^[\w.-]+\.bpmn$"))
+    xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
+    deploy = fields.Boolean(load_default=False)
+
+
+class DeployResultSchema(Schema):
+    process_id = fields.String()
+    deployed = fields.Boolean()
+    created = fields.Boolean()
+    version = fields.Nested(ProcessVersionSchema, allow_none=True)
+
+
 class ErrorSchema(Schema):
     error = fields.String()
     message = fields.String()

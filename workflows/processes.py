@@ -130,7 +130,8 @@ def upload(
         return UploadResult(result.version.process_id, result)
 
 
-def version_xml(ctx: GridcaseContext, version_id: int) -> str:
-    """Raises: NotFoundError."""
+def version_source(ctx: GridcaseContext, version_id: int) -> tuple[str, str]:
+    """(file name, BPMN XML) of a version. Raises: NotFoundError."""
     with ctx.uow() as uow:
-        return uow.versions.get(version_id).bpmn_xml
+        version = uow.versions.get(version_id)
+        return version.file_name, version.bpmn_xml

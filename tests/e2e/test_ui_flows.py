@@ -293,3 +293,27 @@ def test_handler_delegates_a_task_and_names_a_substitute(site) -> None:
 
     stand_in = login(browser, base, "dh-cg2")
     assert "dh-cg" in stand_in.inner_text(".flash.acting")
+
+
+def test_designer_edits_a_task_name_in_the_modeler_and_deploys(site) -> None:
+    base, browser, ctx = site
+    with ctx.uow() as uow:
+        latest = uow.versions.latest("whistle_callin")
+        version_id, number = latest.id, latest.version
+    page = login(browser, base, "designer")
+    page.goto(f"{base}/processes/versions/{version_id}/edit")
+    page.wait_for_selector("#modeler[data-ready='1']")
+    page.locator("#modeler [data-element-id=rate]").dblclick()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("部门评价 Rate departments")
+    page.locator("#modeler svg").first.click(position={"x": 5, "y": 5})
+    page.click("button[data-save=check]")
+    page.wait_for_selector("#save-result:not(:empty)")
+    screenshot(page, "process-edit-check")
+    assert "校验通过" in page.inner_text("#save-result"), page.inner_text("#problems")
+    page.click("button[data-save=deploy]")
+    page.wait_for_selector("#save-result a")
+    assert str(number + 1) in page.inner_text("#save-result")
+    screenshot(page, "process-edit")
+    with ctx.uow() as uow:
+        assert "部门评价 Rate departments" in uow.versions.latest("whistle_callin").bpmn_xml
