@@ -280,6 +280,51 @@ class WorkflowHost:
             raise NotFoundError(f"timer {timer_task_id} is not waiting")
         task.internal_data["event_value"] = due.isoformat()
 
+    def completed_steps(self, wf: BpmnWorkflow) -> list[tuple[str, str]]:
+        """User tasks already done, as (element id, name), each once, in the order done."""
+        done = sorted(
+            (t for t in wf.get_tasks(state=TaskState.COMPLETED, manual=True)),
+            key=lambda t: t.last_state_change,
+        )
+        seen: dict[str, str] = {}
+        for t in done:
+            seen.setdefault(t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+        return list(seen.items())
+
+    def rewind(self, wf: BpmnWorkflow, element_id: str) -> str:
+        """Go back to the last completed run of a user task: it is ready again (same task id),
+        and what came after it is undone (timers of the later steps are withdrawn).
+
+        Raises:
+            NotFoundError: the element was never completed in this workflow.
+            WorkflowStepError: running on from there failed.
+        """
+        runs = [
+            t
+            for t in wf.get_tasks(state=TaskState.COMPLETED, manual=True)
+            if t.task_spec.bpmn_id == element_id
+        ]
+        if not runs:
+            raise NotFoundError(f"{element_id} has not been done yet")
+        target = max(runs, key=lambda t: t.last_state_change)
+        wf.reset_from_task_id(target.id)
+        # SpiffWorkflow 3.2.0 leaves the timers of the removed branch registered with the
+        # event manager; the next refresh would then trip over tasks that have no parent.
+        registered = wf.event_manager.tasks
+        for task_id in [i for i, t in registered.items() if t.workflow.tasks.get(i) is not t]:
+            del registered[task_id]
+        self._advance(wf)
+        return str(target.id)
+
+    def edit_data(self, wf: BpmnWorkflow, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Overwrite variables on every waiting task (they carry them on); returns the
+        values they had before."""
+        waiting = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        before = {k: next((t.data.get(k) for t in waiting if k in t.data), None) for k in variables}
+        for task in waiting:
+            task.set_data(**variables)
+        return before
+
     def terminate(self, wf: BpmnWorkflow) -> None:
         """Cancel the whole workflow (a supervisor ends the case)."""
         wf.cancel()

@@ -212,6 +212,24 @@ def bench_loop(n_cases: int, threads: int, reporter: str) -> None:
     click.echo(run_loop(ctx, n_cases, threads, reporter).report())
 
 
+@bench.command("pages")
+@click.option("--open-cases", default=2000, show_default=True)
+@click.option("--repeat", default=20, show_default=True)
+def bench_pages(open_cases: int, repeat: int) -> None:
+    """Server time of the main pages with OPEN_CASES waiting in one inbox.
+
+    Uses GRIDCASE_DATABASE_URL (a scratch SQLite file when unset); seeds the demo district.
+    """
+    from web.bench_pages import fill, open_reviews, report, run
+
+    os.environ.setdefault("GRIDCASE_DATABASE_URL", "sqlite:///instance/bench-pages.db")
+    Path("instance").mkdir(exist_ok=True)
+    ctx = _context()
+    initialise(ctx, True, DEMO_PASSWORD)
+    fill(ctx, open_cases)
+    click.echo(report(run(ctx, DEMO_PASSWORD, repeat), open_reviews(ctx)))
+
+
 @bench.command("timers")
 @click.option("--pending", default=100_000, show_default=True)
 @click.option("--burst", default=10_000, show_default=True)

@@ -50,7 +50,7 @@ ACTIONS = {
     "special_task_missed": _l("Grid did not answer"),
     "special_task_summary": _l("Summary made"),
     "reassigned": _l("Reassigned"),
-    "deadline_changed": _l("Deadline changed"),
+    "deadline_moved": _l("Deadline changed"),
     "suspended": _l("Suspended"),
     "resumed": _l("Resumed"),
     "terminated": _l("Terminated"),

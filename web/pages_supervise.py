@@ -136,6 +136,11 @@ def override(number: str):
             deadlines.suspend_case(ctx, actor, number, reason)
         elif action == "resume":
             deadlines.resume_case(ctx, actor, number, reason)
+        elif action == "rewind":
+            overrides.rewind(ctx, actor, number, form.get("element", ""), reason)
+        elif action == "edit_data":
+            posted = {k[4:]: v for k, v in form.items() if k.startswith("var:")}
+            overrides.edit_data(ctx, actor, number, posted, reason)
         elif action == "terminate":
             overrides.terminate(ctx, actor, number, reason)
         else:

@@ -196,7 +196,7 @@ def complete(
         version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
         schema = version.forms.get(record.form) if record.form else None
         data = validate_form(schema, submitted)
-        _check_domain_rules(ctx, uow, case, data)
+        check_domain_rules(ctx, uow, case, data)
         if record.assignee and record.assignee in actor.acting_for:
             instances.reassign_task(
                 uow,
@@ -273,7 +273,7 @@ def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
         )
 
 
-def _check_domain_rules(
+def check_domain_rules(
     ctx: GridcaseContext,
     uow: CaseUnitOfWork,
     case: Case,

@@ -1,5 +1,6 @@
-"""Supervisors' overrides: reassign, change a deadline, fire a timer now, terminate — each
-with a reason, allowed to supervisors of the case's area (and the district command centre),
+"""Supervisors' overrides: reassign, change a deadline, fire a timer now, go back to a
+completed step, complete a step on its holder's behalf, edit process variables, terminate —
+each with a reason, allowed to supervisors of the case's area (and the district command centre),
 recorded on the case's timeline; and the same in bulk with a result per case."""
 
 from __future__ import annotations
@@ -7,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from engine import clock, instances
+from engine import clock, instances, steering
 from engine.db import utcnow
 from engine.errors import GridcaseError
 from engine.instances import Assignment
 from workflows.auth import Actor
+from workflows.cases import check_domain_rules
 from workflows.context import GridcaseContext
 from workflows.errors import ConflictError, FieldErrors, ForbiddenError
+from workflows.forms import validate_form
 from workflows.models import Case
 from workflows.progress import after_commit, settle
 from workflows.uow import CaseUnitOfWork
@@ -157,6 +161,109 @@ def fire_timer(ctx: GridcaseContext, actor: Actor, number: str, timer_id: str, r
             uow, ctx.engine, case.instance_id or 0, timer_id, actor.username, reason
         )
         _finish(ctx, uow, case, transition)
+
+
+def rewind(ctx: GridcaseContext, actor: Actor, number: str, element_id: str, reason: str) -> None:
+    """Send the case back to a step it has done; what followed is withdrawn.
+
+    Raises: FieldErrors, ForbiddenError, ConflictError, NotFoundError (step never done).
+    """
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        instance = uow.instances.get(case.instance_id or 0)
+        transition = steering.rewind(uow, ctx.engine, instance, element_id, actor.username, reason)
+        _finish(ctx, uow, case, transition)
+
+
+def step_past(
+    ctx: GridcaseContext, actor: Actor, task_id: str, submitted: dict[str, Any], reason: str
+) -> str:
+    """Complete a waiting step in its holder's place (the form and domain rules still apply),
+    so the case moves past it. Returns the case number.
+
+    Raises: FieldErrors, ForbiddenError, ConflictError.
+    """
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(record.instance_id)
+        _check(ctx, actor, case, reason)
+        version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
+        data = validate_form(version.forms.get(record.form) if record.form else None, submitted)
+        check_domain_rules(ctx, uow, case, data)
+        instances.reassign_task(
+            uow,
+            task_id,
+            Assignment(record.role, None, None, actor.username),
+            actor.username,
+            reason,
+            action="moved",
+        )
+        transition = instances.complete_task(uow, ctx.engine, task_id, data, actor.username)
+        _finish(ctx, uow, case, transition)
+        return case.number
+
+
+IDENTITY = frozenset({"case_id", "case_number", "reporter_user"})
+
+
+def editable_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Process variables a supervisor may edit: plain values (text, numbers, yes/no), not
+    the ones that tie the process to its case."""
+    return {
+        k: v
+        for k, v in sorted(data.items())
+        if k not in IDENTITY and not k.startswith("_") and isinstance(v, str | int | float | bool)
+    }
+
+
+def edit_data(
+    ctx: GridcaseContext, actor: Actor, number: str, posted: dict[str, str], reason: str
+) -> dict[str, Any]:
+    """Change plain process variables from posted text (typed like the current value);
+    returns the changes.
+
+    Raises: FieldErrors (unknown variable, wrong type, nothing changed), ForbiddenError,
+    ConflictError.
+    """
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        instance = uow.instances.get(case.instance_id or 0)
+        current = editable_data(instances.snapshot(uow, ctx.engine, instance).data)
+        changes: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for key, raw in posted.items():
+            if key not in current:
+                errors[key] = ["not an editable variable"]
+                continue
+            try:
+                value = _typed_like(current[key], raw.strip())
+            except ValueError:
+                errors[key] = [f"expected {type(current[key]).__name__}"]
+                continue
+            if value != current[key]:
+                changes[key] = value
+        if errors:
+            raise FieldErrors(errors)
+        if not changes:
+            raise FieldErrors({"_form": ["nothing changed"]})
+        check_domain_rules(ctx, uow, case, changes)
+        transition = steering.edit_data(uow, ctx.engine, instance, changes, actor.username, reason)
+        _finish(ctx, uow, case, transition)
+        return changes
+
+
+def _typed_like(current: Any, raw: str) -> Any:
+    if isinstance(current, bool):
+        if raw not in ("true", "false"):
+            raise ValueError(raw)
+        return raw == "true"
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    return raw
 
 
 def terminate(ctx: GridcaseContext, actor: Actor, number: str, reason: str) -> None:

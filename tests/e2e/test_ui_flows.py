@@ -317,3 +317,38 @@ def test_designer_edits_a_task_name_in_the_modeler_and_deploys(site) -> None:
     screenshot(page, "process-edit")
     with ctx.uow() as uow:
         assert "部门评价 Rate departments" in uow.versions.latest("whistle_callin").bpmn_xml
+
+
+def test_supervisor_goes_back_edits_data_and_completes_in_the_holders_place(site) -> None:
+    base, browser, ctx = site
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-sj"})
+    page = login(browser, base, "sup01")
+    page.goto(f"{base}/cases/{number}")
+
+    form = page.locator("#overrides details", has_text="回退").locator("form")
+    page.locator("#overrides summary", has_text="回退").click()
+    form.locator("select[name=element]").select_option("dispatch")
+    form.locator("textarea[name=reason]").fill("派错部门，退回重派")
+    form.locator("button[type=submit]").click()
+    assert "派错部门，退回重派" in page.inner_text("#timeline")
+    assert "指挥派遣" in page.inner_text(".tasks")
+
+    page.locator("#overrides summary", has_text="变量").click()
+    edit = page.locator("#overrides details", has_text="变量").locator("form")
+    edit.locator("input[name='var:priority']").fill("urgent")
+    edit.locator("textarea[name=reason]").fill("市民再次来电催办")
+    edit.locator("button[type=submit]").click()
+    assert "市民再次来电催办" in page.inner_text("#timeline")
+
+    page.locator(".tasks a", has_text="指挥派遣").click()
+    assert page.locator(".flash.acting").is_visible()
+    page.select_option("#in-department", "dept-cg")
+    submit(page)
+    assert page.locator("#field-override_reason .error").is_visible()
+    page.select_option("#in-department", "dept-cg")
+    page.fill("#in-override_reason", "受理员休假，代为派遣")
+    submit(page)
+    assert "已派遣" in page.inner_text(".case-head")
+    assert "受理员休假，代为派遣" in page.inner_text("#timeline")
+    screenshot(page, "case-overrides")

@@ -1,0 +1,71 @@
+"""Supervisor moves on a running instance beyond timers: go back to a completed step, and
+edit process variables. Each is journaled with the actor's reason, in the caller's
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.db import utcnow
+from engine.errors import ConflictError
+from engine.instances import Engine, Transition, journal, load_workflow, project
+from engine.models import ProcessInstance
+from engine.uow import UnitOfWork
+
+
+def _running(instance: ProcessInstance) -> None:
+    if instance.status != "running":
+        raise ConflictError(f"{instance.business_key} is {instance.status}")
+
+
+def rewind(
+    uow: UnitOfWork,
+    engine: Engine,
+    instance: ProcessInstance,
+    element_id: str,
+    actor: str,
+    reason: str,
+) -> Transition:
+    """Make a completed user task ready again; the steps after it are withdrawn.
+
+    Raises: ConflictError (not running), NotFoundError (never completed), WorkflowStepError.
+    """
+    _running(instance)
+    wf = load_workflow(uow, engine, instance)
+    task_id = engine.host.rewind(wf, element_id)
+    record = uow.tasks.get(task_id)  # Spiff reuses the task: reopen its projection row
+    record.state, record.created_at = "ready", utcnow()
+    record.completed_at = record.completed_by = record.assignee = record.claimed_at = None
+    journal(
+        uow, instance, actor, "moved", task=record, reason=reason, payload={"back_to": element_id}
+    )
+    transition = project(uow, engine, instance, wf, actor)
+    transition.opened.append(record)  # its holders are told, as for any new task
+    return transition
+
+
+def edit_data(
+    uow: UnitOfWork,
+    engine: Engine,
+    instance: ProcessInstance,
+    variables: Mapping[str, Any],
+    actor: str,
+    reason: str,
+) -> Transition:
+    """Overwrite process variables; the journal keeps the values before and after.
+
+    Raises: ConflictError (not running).
+    """
+    _running(instance)
+    wf = load_workflow(uow, engine, instance)
+    before = engine.host.edit_data(wf, variables)
+    journal(
+        uow,
+        instance,
+        actor,
+        "data_edited",
+        reason=reason,
+        payload={"before": before, "after": dict(variables)},
+    )
+    return project(uow, engine, instance, wf, actor)

@@ -1,0 +1,128 @@
+"""Supervisors' overrides through the service layer, on SQLite and the real PostgreSQL server:
+each needs a reason, is limited to supervisors above the case, and lands on the timeline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.db import utcnow
+from tests.processes.helpers import accepted, ready, step
+from workflows import cases, overrides
+from workflows.auth import load_actor
+from workflows.context import GridcaseContext
+from workflows.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
+
+
+def _signing(ctx: GridcaseContext) -> str:
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-sj"})
+    return number
+
+
+def _journal(ctx: GridcaseContext, number: str, action: str):
+    detail = cases.get_case(ctx, load_actor(ctx, "admin"), number)
+    return [e for e in detail.history if e.action == action]
+
+
+def test_only_supervisors_above_the_case_and_only_with_a_reason(ctx: GridcaseContext) -> None:
+    number = _signing(ctx)
+    task_id = ready(ctx, number)[0].id
+    with pytest.raises(ForbiddenError):
+        overrides.reassign(ctx, load_actor(ctx, "cd01"), task_id, "改派", unit="dept-cg")
+    with pytest.raises(ForbiddenError):  # supervises the other street
+        overrides.reassign(ctx, load_actor(ctx, "sup-xs"), task_id, "改派", unit="dept-cg")
+    with pytest.raises(FieldErrors) as err:
+        overrides.reassign(ctx, load_actor(ctx, "sup01"), task_id, "  ", unit="dept-cg")
+    assert "reason" in err.value.fields
+    with pytest.raises(FieldErrors):
+        overrides.reassign(ctx, load_actor(ctx, "sup01"), task_id, "改派", unit="nowhere")
+
+
+def test_reassign_deadline_fire_timer_and_terminate(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)
+    task_id = ready(ctx, number)[0].id
+    overrides.reassign(ctx, sup, task_id, "市场监管局超期", unit="dept-cg")
+    assert ready(ctx, number)[0].unit_key == "dept-cg"
+    assert _journal(ctx, number, "reassigned")[0].reason == "市场监管局超期"
+
+    due = (utcnow() + timedelta(days=5)).replace(microsecond=0)
+    with pytest.raises(FieldErrors):
+        overrides.change_deadline(ctx, sup, number, utcnow() - timedelta(hours=1), "过去")
+    overrides.change_deadline(ctx, sup, number, due, "节假日顺延")
+    assert ready(ctx, number)[0].due_at == due
+    assert _journal(ctx, number, "deadline_moved")[0].reason == "节假日顺延"
+
+    detail = cases.get_case(ctx, sup, number)
+    warning = next(t for t in detail.timers if t.kind == "warning")
+    overrides.fire_timer(ctx, sup, number, warning.task_id, "提前预警")
+    assert cases.get_case(ctx, sup, number).case.alert_level == "yellow"
+    with pytest.raises(NotFoundError):
+        overrides.fire_timer(ctx, sup, number, warning.task_id, "再来一次")
+
+    overrides.terminate(ctx, sup, number, "重复立案，终止")
+    detail = cases.get_case(ctx, sup, number)
+    assert detail.case.status == "closed" and ready(ctx, number) == []
+    with pytest.raises(ConflictError):
+        overrides.terminate(ctx, sup, number, "再次终止")
+
+
+def test_go_back_to_a_completed_step(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)
+    with pytest.raises(NotFoundError):
+        overrides.rewind(ctx, sup, number, "handle", "未办过")
+    overrides.rewind(ctx, sup, number, "dispatch", "派错部门，退回重派")
+    assert [t.element_id for t in ready(ctx, number)] == ["dispatch"]
+    assert cases.get_case(ctx, sup, number).case.status == "registered"
+    moved = _journal(ctx, number, "moved")[0]
+    assert moved.payload == {"back_to": "dispatch"} and moved.reason == "派错部门，退回重派"
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg"})
+    assert ready(ctx, number)[0].unit_key == "dept-cg"
+
+
+def test_complete_a_step_in_the_holders_place(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)
+    task_id = ready(ctx, number)[0].id
+    cases.claim(ctx, load_actor(ctx, "dh-sj"), task_id)
+    with pytest.raises(FieldErrors):
+        overrides.step_past(ctx, sup, task_id, {"decision": "maybe"}, "代为签收")
+    overrides.step_past(ctx, sup, task_id, {"decision": "accept"}, "处置员联系不上，代为签收")
+    assert [t.element_id for t in ready(ctx, number)] == ["handle"]
+    completed = _journal(ctx, number, "completed")[-1]
+    assert (completed.actor, completed.element_id) == ("sup01", "sign")
+    assert _journal(ctx, number, "moved")[0].reason == "处置员联系不上，代为签收"
+
+
+def test_edit_process_variables(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)
+    with pytest.raises(FieldErrors) as err:
+        overrides.edit_data(ctx, sup, number, {"case_number": "x", "return_count": "many"}, "改")
+    assert set(err.value.fields) == {"case_number", "return_count"}
+    with pytest.raises(FieldErrors):
+        overrides.edit_data(ctx, sup, number, {"priority": "normal"}, "没变")
+    changes = overrides.edit_data(ctx, sup, number, {"priority": "urgent"}, "市民再次来电催办")
+    assert changes == {"priority": "urgent"}
+    detail = cases.get_case(ctx, sup, number)
+    assert detail.data["priority"] == "urgent"
+    edited = _journal(ctx, number, "data_edited")[0]
+    assert edited.payload == {"before": {"priority": "normal"}, "after": {"priority": "urgent"}}
+
+
+def test_bulk_reports_each_case(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    first, second = _signing(ctx), _signing(ctx)
+    step(ctx, second, "sign", "dh-sj", {"decision": "return", "reason": "不归我管"})
+    step(ctx, second, "dispatch", "cd01", {"department": "dept-cg"})
+    step(ctx, second, "sign", "dh-cg", {"decision": "accept"})
+    overrides.terminate(ctx, sup, second, "测试终止")
+    results = overrides.bulk(
+        [first, second, first],
+        lambda n: overrides.reassign_case(ctx, sup, n, "统一改派", unit="dept-cg"),
+    )
+    assert [(r.number, r.ok) for r in results] == [(first, True), (second, False)]
+    assert "no waiting task" in results[1].message
