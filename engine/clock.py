@@ -168,3 +168,31 @@ def fire_timer_now(
     )
     engine.host.fire_due_timers(wf)
     return project(uow, engine, instance, wf, actor)
+
+
+def move_timer(
+    uow: UnitOfWork,
+    engine: Engine,
+    instance_id: int,
+    timer_task_id: str,
+    due: datetime,
+    actor: str,
+    reason: str,
+) -> Transition:
+    """Re-arm one waiting timer for another time (earlier or later).
+
+    Raises:
+        ConflictError: the instance is not running; NotFoundError: no such waiting timer.
+    """
+    instance = _running(uow, instance_id)
+    wf = load_workflow(uow, engine, instance)
+    engine.host.move_timer(wf, timer_task_id, due)
+    journal(
+        uow,
+        instance,
+        actor,
+        "timer_moved",
+        reason=reason,
+        payload={"timer": timer_task_id, "due": due.isoformat()},
+    )
+    return project(uow, engine, instance, wf, actor)

@@ -55,6 +55,7 @@ ACTIONS = {
     "resumed": _l("Resumed"),
     "terminated": _l("Terminated"),
     "timer_fired_by_hand": _l("Timer fired by a supervisor"),
+    "timer_moved": _l("Timer moved"),
     "moved": _l("Moved to another step"),
     "migrated": _l("Migrated to a new process version"),
     "data_edited": _l("Case data edited"),
@@ -79,6 +80,9 @@ SERVICE_MESSAGES = (
     _l("give a reason: it goes on the case's timeline"),
     _l("give a unit or a person"),
     _l("the new deadline must be in the future"),
+    _l("the new time must be in the future; fire it now instead"),
+    _l("nothing changed"),
+    _l("not an editable variable"),
 )
 TIMERS = {
     "warning": _l("the yellow warning"),

@@ -131,7 +131,11 @@ def override(number: str):
         elif action == "deadline":
             overrides.change_deadline(ctx, actor, number, _due(form.get("due")), reason)
         elif action == "fire_timer":
-            overrides.fire_timer(ctx, actor, number, form.get("timer", ""), reason)
+            when = parse_local_time(form.get("due"), ctx.calendar.timezone)
+            if when is None:
+                overrides.fire_timer(ctx, actor, number, form.get("timer", ""), reason)
+            else:
+                overrides.move_timer(ctx, actor, number, form.get("timer", ""), when, reason)
         elif action == "suspend":
             deadlines.suspend_case(ctx, actor, number, reason)
         elif action == "resume":

@@ -38,7 +38,7 @@ def _identify() -> None:
     if token is not None:
         g.actor = auth.actor_for_token(context(), token)  # AuthenticationError → 401
         return
-    if request.method in UNSAFE:
+    if request.method in UNSAFE and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
     username = session.get("username")
     if username:

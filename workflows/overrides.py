@@ -163,6 +163,22 @@ def fire_timer(ctx: GridcaseContext, actor: Actor, number: str, timer_id: str, r
         _finish(ctx, uow, case, transition)
 
 
+def move_timer(
+    ctx: GridcaseContext, actor: Actor, number: str, timer_id: str, due: datetime, reason: str
+) -> None:
+    """Raises: FieldErrors (a past time, no reason), ForbiddenError, ConflictError,
+    NotFoundError (no such waiting timer)."""
+    if due <= utcnow():
+        raise FieldErrors({"due": ["the new time must be in the future; fire it now instead"]})
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        transition = clock.move_timer(
+            uow, ctx.engine, case.instance_id or 0, timer_id, due, actor.username, reason
+        )
+        _finish(ctx, uow, case, transition)
+
+
 def rewind(ctx: GridcaseContext, actor: Actor, number: str, element_id: str, reason: str) -> None:
     """Send the case back to a step it has done; what followed is withdrawn.
 

@@ -57,6 +57,13 @@ def test_reassign_deadline_fire_timer_and_terminate(ctx: GridcaseContext) -> Non
 
     detail = cases.get_case(ctx, sup, number)
     warning = next(t for t in detail.timers if t.kind == "warning")
+    later = utcnow() + timedelta(days=2)
+    with pytest.raises(FieldErrors):
+        overrides.move_timer(ctx, sup, number, warning.task_id, utcnow(), "过去")
+    overrides.move_timer(ctx, sup, number, warning.task_id, later, "预警推后")
+    moved = next(t for t in cases.get_case(ctx, sup, number).timers if t.kind == "warning")
+    assert abs((moved.due - later).total_seconds()) < 1
+    assert _journal(ctx, number, "timer_moved")[0].reason == "预警推后"
     overrides.fire_timer(ctx, sup, number, warning.task_id, "提前预警")
     assert cases.get_case(ctx, sup, number).case.alert_level == "yellow"
     with pytest.raises(NotFoundError):
