@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.db import utcnow
-from engine.errors import ConflictError
+from engine.errors import ConflictError, WorkflowStepError
 from engine.instances import Engine, Transition, journal, load_workflow, project
 from engine.models import ProcessInstance
 from engine.uow import UnitOfWork
@@ -195,4 +195,31 @@ def move_timer(
         reason=reason,
         payload={"timer": timer_task_id, "due": due.isoformat()},
     )
+    return project(uow, engine, instance, wf, actor)
+
+
+def mark_error(uow: UnitOfWork, instance_id: int, err: WorkflowStepError) -> None:
+    """Record that advancing the instance failed (a script or condition in a timer's path):
+    its wake-up is dropped so the sweep stops retrying, and it waits for a supervisor."""
+    instance = uow.instances.get(instance_id)
+    where = f"{err.element_id}: " if err.element_id else ""
+    instance.error = f"{where}{err}"
+    uow.wakeups.set(instance_id, None)
+    journal(uow, instance, "system", "error", payload={"element_id": err.element_id})
+
+
+def retry(uow: UnitOfWork, engine: Engine, instance_id: int, actor: str, reason: str) -> Transition:
+    """Clear a recorded error and fire what is due again.
+
+    Raises:
+        ConflictError: the instance has no recorded error or is not running.
+        WorkflowStepError: it fails again (the caller records it again).
+    """
+    instance = _running(uow, instance_id)
+    if instance.error is None:
+        raise ConflictError(f"{instance.business_key} has no failed step")
+    instance.error = None
+    journal(uow, instance, actor, "retried", reason=reason)
+    wf = load_workflow(uow, engine, instance)
+    engine.host.fire_due_timers(wf)
     return project(uow, engine, instance, wf, actor)

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -321,7 +322,9 @@ class WorkflowHost:
         values they had before."""
         waiting = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
         before = {k: next((t.data.get(k) for t in waiting if k in t.data), None) for k in variables}
-        for task in waiting:
+        # A boundary event re-reads its data from the split above it when it fires.
+        splits = [t.parent for t in waiting if isinstance(t.parent.task_spec, BoundaryEventSplit)]
+        for task in {t.id: t for t in [*waiting, *splits]}.values():
             task.set_data(**variables)
         return before
 
@@ -334,7 +337,10 @@ class WorkflowHost:
     ) -> None:
         """Overwrite process variables on waiting tasks; they carry them to later steps."""
         for task_id in task_ids:
-            wf.get_task_from_id(UUID(task_id)).set_data(**variables)
+            task = wf.get_task_from_id(UUID(task_id))
+            task.set_data(**variables)
+            if isinstance(task.parent.task_spec, BoundaryEventSplit):
+                task.parent.set_data(**variables)  # its timers' paths read from here
 
     def take_emitted(self, wf: BpmnWorkflow) -> list[Emitted]:
         """Completed nodes with an ``emit`` property not reported before; marks them reported."""

@@ -56,6 +56,8 @@ ACTIONS = {
     "terminated": _l("Terminated"),
     "timer_fired_by_hand": _l("Timer fired by a supervisor"),
     "timer_moved": _l("Timer moved"),
+    "error": _l("A step failed"),
+    "retried": _l("Failed step retried"),
     "moved": _l("Moved to another step"),
     "migrated": _l("Migrated to a new process version"),
     "data_edited": _l("Case data edited"),
@@ -82,6 +84,9 @@ SERVICE_MESSAGES = (
     _l("the new deadline must be in the future"),
     _l("the new time must be in the future; fire it now instead"),
     _l("nothing changed"),
+    _l("not a known unit"),
+    _l("not a known category"),
+    _l("not a known priority"),
     _l("not an editable variable"),
 )
 TIMERS = {
@@ -108,6 +113,14 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
     """Sentences: which task is held by whom since when, which timer fires when, which
     message or linked case the process waits for."""
     lines = []
+    if detail.error:
+        lines.append(
+            _(
+                "A step failed in the background and the case is stuck there: %(error)s. "
+                "A supervisor can fix its cause and retry it.",
+                error=detail.error,
+            )
+        )
     if detail.case.suspended:
         lines.append(_("The case is suspended: its clocks are stopped until someone resumes it."))
     for view in detail.tasks:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from web.form_fields import flash_errors, parse_local_time
 from web.security import context, login_required
 from workflows import deadlines, overrides, supervision
-from workflows.errors import FieldErrors
+from workflows.errors import FieldErrors, WorkflowStepError
 
 bp = Blueprint("supervise", __name__)
 
@@ -140,6 +140,8 @@ def override(number: str):
             deadlines.suspend_case(ctx, actor, number, reason)
         elif action == "resume":
             deadlines.resume_case(ctx, actor, number, reason)
+        elif action == "retry":
+            overrides.retry(ctx, actor, number, reason)
         elif action == "rewind":
             overrides.rewind(ctx, actor, number, form.get("element", ""), reason)
         elif action == "edit_data":
@@ -151,6 +153,8 @@ def override(number: str):
             raise FieldErrors({"action": [_("unknown action")]})
     except FieldErrors as err:
         flash_errors(err)
+    except WorkflowStepError as err:
+        flash(_("It failed again: %(error)s", error=str(err)), "error")
     else:
         flash(_("Done; the reason is on the timeline"))
     return redirect(url_for("work.case", number=number) + "#timeline")

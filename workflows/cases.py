@@ -61,6 +61,7 @@ class CaseDetail:
     waiting_for: Sequence[str] = ()
     attachments: Sequence[Attachment] = ()
     timers: Sequence[WaitingTimer] = ()
+    error: str | None = None  # a step that failed in the background, until retried
 
 
 @dataclass(frozen=True)
@@ -344,4 +345,5 @@ def _detail(
         waiting_for=now.waiting_messages if now else [],
         attachments=uow.attachments.for_case(case.id),
         timers=now.timers if now else [],
+        error=instance.error if instance else None,
     )

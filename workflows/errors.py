@@ -10,6 +10,7 @@ from engine.errors import (
     ForbiddenError,
     GridcaseError,
     NotFoundError,
+    WorkflowStepError,
 )
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ForbiddenError",
     "GridcaseError",
     "NotFoundError",
+    "WorkflowStepError",
 ]
 
 

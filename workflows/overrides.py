@@ -179,6 +179,19 @@ def move_timer(
         _finish(ctx, uow, case, transition)
 
 
+def retry(ctx: GridcaseContext, actor: Actor, number: str, reason: str) -> None:
+    """Run a failed step again (after fixing its cause, e.g. by editing variables).
+
+    Raises: FieldErrors, ForbiddenError, ConflictError (nothing failed), WorkflowStepError
+    (it failed again; the error stays recorded).
+    """
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        transition = clock.retry(uow, ctx.engine, case.instance_id or 0, actor.username, reason)
+        _finish(ctx, uow, case, transition)
+
+
 def rewind(ctx: GridcaseContext, actor: Actor, number: str, element_id: str, reason: str) -> None:
     """Send the case back to a step it has done; what followed is withdrawn.
 
@@ -258,7 +271,10 @@ def edit_data(
             except ValueError:
                 errors[key] = [f"expected {type(current[key]).__name__}"]
                 continue
-            if value != current[key]:
+            problem = _domain_problem(ctx, current[key], key, value)
+            if problem:
+                errors[key] = [problem]
+            elif value != current[key]:
                 changes[key] = value
         if errors:
             raise FieldErrors(errors)
@@ -268,6 +284,17 @@ def edit_data(
         transition = steering.edit_data(uow, ctx.engine, instance, changes, actor.username, reason)
         _finish(ctx, uow, case, transition)
         return changes
+
+
+def _domain_problem(ctx: GridcaseContext, current: Any, key: str, value: Any) -> str | None:
+    """A variable that holds a unit, a category or a priority keeps holding a known one."""
+    if isinstance(current, str) and current in ctx.directory and value not in ctx.directory:
+        return "not a known unit"
+    if key == "category" and value not in ctx.catalog.categories:
+        return "not a known category"
+    if key == "priority" and value not in ctx.catalog.priorities:
+        return "not a known priority"
+    return None
 
 
 def _typed_like(current: Any, raw: str) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
-from engine.models import TaskRecord
+from engine.models import ProcessInstance, TaskRecord
 from engine.repositories import Visibility
 from workflows.errors import NotFoundError
 from workflows.models import (
@@ -457,6 +457,9 @@ class ConsoleQuery:
             conds.append(Case.updated_at < stalled_before)
         elif kind == "suspended":
             conds.append(Case.suspended.is_(True))
+        elif kind == "errored":
+            failed = select(ProcessInstance.id).where(ProcessInstance.error.is_not(None))
+            conds.append(Case.instance_id.in_(failed))
         base = select(Case).join(OrgUnit, OrgUnit.key == Case.grid_key).where(*conds)
         total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
         rows = self.session.scalars(base.order_by(Case.updated_at).limit(limit)).all()

@@ -24,7 +24,7 @@ def failed_jobs(ctx: GridcaseContext, actor: Actor) -> list[FailedJob]:
     return ctx.jobs.failed()
 
 
-CONSOLE_LISTS = ("overdue", "warning", "stalled", "suspended")
+CONSOLE_LISTS = ("overdue", "warning", "stalled", "suspended", "errored")
 CLOSED = ("closed", "evaluated", "rejected", "merged")
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta
 
 from engine import clock
 from engine.db import utcnow
+from engine.errors import WorkflowStepError
 from workflows.context import GridcaseContext
 from workflows.progress import after_commit, settle
 
+log = logging.getLogger(__name__)
 EARLY_WAIT_LIMIT = 5.0  # seconds; a later wake-up is rescheduled by the commit that moved it
 
 
@@ -32,7 +35,22 @@ def fire(ctx: GridcaseContext, instance_id: int) -> bool:
 
 
 def _fire_once(ctx: GridcaseContext, instance_id: int) -> bool | float | None:
-    """True when fired; seconds to wait when due very soon; None when nothing is due."""
+    """True when fired; seconds to wait when due very soon; None when nothing is due.
+
+    A script or condition failing on the timer's path is recorded on the instance (the
+    console lists it, a supervisor retries it) instead of failing the job over and over.
+    """
+    try:
+        return _fire_or_wait(ctx, instance_id)
+    except WorkflowStepError as err:
+        log.warning("instance %s: %s", instance_id, err)
+        with ctx.uow() as uow:
+            clock.mark_error(uow, instance_id, err)
+            uow.commit()
+        return None
+
+
+def _fire_or_wait(ctx: GridcaseContext, instance_id: int) -> bool | float | None:
     with ctx.uow() as uow:
         transition = clock.fire_due(uow, ctx.engine, instance_id, utcnow())
         if transition is None:

@@ -7,12 +7,19 @@ from datetime import timedelta
 
 import pytest
 
+from engine import clock, steering
 from engine.db import utcnow
 from tests.processes.helpers import accepted, ready, step
-from workflows import cases, overrides
+from workflows import cases, overrides, supervision, timers
 from workflows.auth import load_actor
 from workflows.context import GridcaseContext
-from workflows.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
+from workflows.errors import (
+    ConflictError,
+    FieldErrors,
+    ForbiddenError,
+    NotFoundError,
+    WorkflowStepError,
+)
 
 
 def _signing(ctx: GridcaseContext) -> str:
@@ -133,3 +140,41 @@ def test_bulk_reports_each_case(ctx: GridcaseContext) -> None:
     )
     assert [(r.number, r.ok) for r in results] == [(first, True), (second, False)]
     assert "no waiting task" in results[1].message
+
+
+def test_a_step_failing_in_the_background_waits_for_a_retry(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)
+    with pytest.raises(FieldErrors):  # the service keeps units and categories known …
+        overrides.edit_data(ctx, sup, number, {"review_unit": "nowhere", "category": "99"}, "错")
+    detail = cases.get_case(ctx, sup, number)
+    with ctx.uow() as uow:  # … so break the data underneath, as a faulty release might
+        instance = uow.instances.get(detail.case.instance_id)
+        steering.edit_data(uow, ctx.engine, instance, {"category": "99"}, "test", "坏数据")
+        uow.commit()
+    overdue = next(t for t in detail.timers if t.kind == "overdue")
+    with ctx.uow() as uow:  # the sign deadline passes
+        clock.move_timer(
+            uow, ctx.engine, detail.case.instance_id, overdue.task_id, utcnow(), "test", "过期"
+        )
+        uow.commit()
+
+    assert timers.fire(ctx, detail.case.instance_id) is False
+    detail = cases.get_case(ctx, sup, number)
+    assert detail.error and detail.error.startswith("sign_overdue")
+    assert timers.due(ctx) == []  # the sweep leaves it alone
+    view = supervision.console(ctx, sup)
+    assert number in [c.number for c in view.lists["errored"]]
+
+    with pytest.raises(WorkflowStepError):
+        overrides.retry(ctx, sup, number, "再试一次")
+    assert cases.get_case(ctx, sup, number).error is not None
+
+    overrides.edit_data(ctx, sup, number, {"category": "02"}, "改回类别")
+    overrides.retry(ctx, sup, number, "已修正受理单位")
+    detail = cases.get_case(ctx, sup, number)
+    assert detail.error is None
+    assert "supervise" in [t.element_id for t in ready(ctx, number)]
+    assert _journal(ctx, number, "retried")[0].reason == "已修正受理单位"
+    with pytest.raises(ConflictError):
+        overrides.retry(ctx, sup, number, "没有失败")
