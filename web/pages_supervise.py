@@ -16,7 +16,7 @@ from workflows.errors import FieldErrors, WorkflowStepError
 
 bp = Blueprint("supervise", __name__)
 
-BULK_ACTIONS = ("reassign", "deadline", "suspend", "resume")
+BULK_ACTIONS = ("reassign", "deadline", "suspend", "resume", "retry")
 
 
 def _filters() -> dict:
@@ -87,6 +87,8 @@ def _bulk_operation(action: str, reason: str) -> Callable[[str], object]:
         return lambda n: overrides.change_deadline(ctx, actor, n, due, reason)
     if action == "suspend":
         return lambda n: deadlines.suspend_case(ctx, actor, n, reason)
+    if action == "retry":
+        return lambda n: overrides.retry(ctx, actor, n, reason)
     return lambda n: deadlines.resume_case(ctx, actor, n, reason)
 
 
