@@ -13,6 +13,7 @@ from workflows import processes, schema
 from workflows.auth import issue_token
 from workflows.catalog import Catalog
 from workflows.context import GridcaseContext, Settings, build_context, make_registry
+from workflows.demo_cases import seed_demo_cases
 
 DEMO_PASSWORD = "demo1234"
 EMBEDDED_DB = "sqlite:///instance/gridcase.db"
@@ -50,6 +51,8 @@ def init(demo: bool, password: str) -> None:
     """Create or upgrade the schema, deploy bpmn/, optionally seed demo data."""
     ctx = _context()
     created = initialise(ctx, demo, password)
+    if demo:
+        seed_demo_cases(ctx)
     click.echo(f"database ready ({ctx.settings.database_url}); {created} demo users created")
 
 
@@ -80,6 +83,10 @@ def run(demo: bool, host: str, port: int) -> None:
     Path("instance").mkdir(exist_ok=True)
     ctx = _context()
     initialise(ctx, demo, DEMO_PASSWORD)
+    if demo:
+        seeded = seed_demo_cases(ctx)
+        if seeded:
+            click.echo(f"{seeded} demo cases at every stage of the loop")
     _print_logins(ctx, DEMO_PASSWORD, f"http://{host}:{port}")
     _serve(ctx, host, port)
 

@@ -109,6 +109,9 @@ class CaseRepository:
             raise NotFoundError(f"case {number} not found")
         return found
 
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Case)) or 0
+
     def find_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).first()
 

@@ -1,0 +1,24 @@
+"""The demo cases `make run` seeds: every stage of the loop, seeded once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from workflows import supervision
+from workflows.auth import load_actor
+from workflows.context import GridcaseContext
+from workflows.demo_cases import seed_demo_cases
+from workflows.models import Case
+
+
+def test_demo_cases_cover_the_loop_and_are_seeded_once(ctx: GridcaseContext) -> None:
+    assert seed_demo_cases(ctx) == 10
+    assert seed_demo_cases(ctx) == 0
+    with ctx.uow() as uow:
+        statuses = Counter(c.status for c in uow.session.query(Case))
+        processes = {c.process_id for c in uow.session.query(Case)}
+    assert statuses["reported"] == 2 and statuses["evaluated"] == 1
+    assert {"registered", "dispatched", "in_progress", "resolved"} <= set(statuses)
+    assert processes == {"closed_loop", "dispute_mediation", "sensor_alert"}
+    view = supervision.console(ctx, load_actor(ctx, "sup-dh"))
+    assert view.totals["overdue"] == 1
