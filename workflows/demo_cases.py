@@ -55,11 +55,11 @@ STORIES: list[tuple[str, str, str, str, str, list[tuple[str, str, dict[str, Any]
         ],
     ),
     (
-        "gw02",
+        "gw01",
         "02",
-        GRID2,
+        GRID1,
         "路灯连续三晚不亮",
-        "湖滨路路灯 HB-12",
+        "东湖路路灯 DH-12",
         [
             ("review", "cd01", {"decision": "accept"}),
             ("dispatch", "cd01", {"department": "dept-cg"}),
