@@ -13,7 +13,7 @@ from flask import flash
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from web.i18n import localized, tr
+from web.i18n import is_english, localized, tr
 from workflows.catalog import Catalog
 from workflows.errors import FieldErrors
 from workflows.org import OrgDirectory
@@ -46,6 +46,13 @@ def _kind(spec: Mapping[str, Any]) -> str:
     )
 
 
+def _hint(spec: Mapping[str, Any]) -> str:
+    """Designers write hints in Chinese (``description``) with ``x-description-en`` beside."""
+    if is_english() and spec.get("x-description-en"):
+        return str(spec["x-description-en"])
+    return str(spec.get("description", ""))
+
+
 def fields_for(
     schema: Mapping[str, Any],
     values: Mapping[str, Any],
@@ -73,7 +80,7 @@ def fields_for(
             Field(
                 name=name,
                 title=spec.get("title", name),
-                description=spec.get("description", ""),
+                description=_hint(spec),
                 kind=kind,
                 required=name in required,
                 options=options,
