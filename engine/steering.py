@@ -69,3 +69,18 @@ def edit_data(
         payload={"before": before, "after": dict(variables)},
     )
     return project(uow, engine, instance, wf, actor)
+
+
+def point_unit_variable(
+    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, task_id: str, unit_key: str
+) -> Transition | None:
+    """After a task is given to another unit, set the variable its ``unit`` property names
+    (e.g. ``department``) so the steps after it follow the new unit too. None when the task
+    names no such variable."""
+    record = uow.tasks.get(task_id)
+    variable = (record.properties or {}).get("unit")
+    if not variable:
+        return None
+    wf = load_workflow(uow, engine, instance)
+    engine.host.set_task_data(wf, [task_id], {variable: unit_key})
+    return project(uow, engine, instance, wf, "system")

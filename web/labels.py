@@ -135,7 +135,7 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
                 _(
                     "“%(task)s” is held by %(user)s since %(since)s.",
                     task=split_title(t.title),
-                    user=t.assignee,
+                    user=detail.people.get(t.assignee, t.assignee),
                     since=since,
                 )
             )

@@ -62,6 +62,7 @@ class CaseDetail:
     attachments: Sequence[Attachment] = ()
     timers: Sequence[WaitingTimer] = ()
     error: str | None = None  # a step that failed in the background, until retried
+    people: dict[str, str] = field(default_factory=dict)  # user name → display name
 
 
 @dataclass(frozen=True)
@@ -346,4 +347,7 @@ def _detail(
         attachments=uow.attachments.for_case(case.id),
         timers=now.timers if now else [],
         error=instance.error if instance else None,
+        people=uow.users.display_names(
+            {e.actor for e in history} | {t.task.assignee for t in tasks if t.task.assignee}
+        ),
     )

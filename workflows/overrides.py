@@ -61,7 +61,9 @@ def reassign(
     unit: str | None = None,
     person: str | None = None,
 ) -> str:
-    """Give a waiting task to another unit (same role) and/or a named person.
+    """Give a waiting task to another unit (same role) and/or a named person. A new unit
+    also goes into the variable the task's ``unit`` property names, so later steps (e.g.
+    handling after signing) follow it.
 
     Raises: FieldErrors (no target, unknown unit or user, no reason), ForbiddenError,
     ConflictError (the task is finished).
@@ -92,6 +94,14 @@ def reassign(
             reason,
         )
         case.updated_at = utcnow()
+        if target_unit is not None:
+            instance = uow.instances.get(record.instance_id)
+            moved = steering.point_unit_variable(
+                uow, ctx.engine, instance, task_id, target_unit.key
+            )
+            if moved is not None:
+                _finish(ctx, uow, case, moved)
+                return case.number
         uow.commit()
         return case.number
 

@@ -64,6 +64,10 @@ class UserRepository:
     def all(self) -> Sequence[User]:
         return self.session.scalars(select(User).order_by(User.username)).all()
 
+    def display_names(self, usernames: Collection[str]) -> dict[str, str]:
+        stmt = select(User.username, User.display_name).where(User.username.in_(list(usernames)))
+        return {name: display for name, display in self.session.execute(stmt)}
+
     def grants(self, user_id: int) -> Sequence[RoleGrant]:
         stmt = select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)
         return self.session.scalars(stmt).all()

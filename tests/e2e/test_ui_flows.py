@@ -275,7 +275,7 @@ def test_handler_delegates_a_task_and_names_a_substitute(site) -> None:
     assert "dh-cg2" in page.inner_text(".flash")
     page.goto(f"{base}/cases/{number}")
     assert "外出执法，请同事代办" in page.inner_text("#timeline")
-    assert "dh-cg2" in page.inner_text(".tasks")
+    assert "城市管理局处置员二" in page.inner_text(".tasks")
 
     page.click("nav a[href='/away']")
     zone = ctx.calendar.timezone

@@ -53,6 +53,7 @@ def test_reassign_deadline_fire_timer_and_terminate(ctx: GridcaseContext) -> Non
     task_id = ready(ctx, number)[0].id
     overrides.reassign(ctx, sup, task_id, "市场监管局超期", unit="dept-cg")
     assert ready(ctx, number)[0].unit_key == "dept-cg"
+    assert cases.get_case(ctx, sup, number).case.department_key == "dept-cg"
     assert _journal(ctx, number, "reassigned")[0].reason == "市场监管局超期"
 
     due = (utcnow() + timedelta(days=5)).replace(microsecond=0)
