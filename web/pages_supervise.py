@@ -9,9 +9,9 @@ from datetime import datetime
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.form_fields import flash_errors, parse_local_time
+from web.form_fields import flash_errors, parse_local_time, read_form, shortcut_schema
 from web.security import context, login_required
-from workflows import deadlines, overrides, supervision
+from workflows import cases, deadlines, overrides, supervision
 from workflows.errors import FieldErrors, WorkflowStepError
 
 bp = Blueprint("supervise", __name__)
@@ -142,6 +142,13 @@ def override(number: str):
             deadlines.suspend_case(ctx, actor, number, reason)
         elif action == "resume":
             deadlines.resume_case(ctx, actor, number, reason)
+        elif action == "shortcut":
+            name = form.get("shortcut", "")
+            detail = cases.get_case(ctx, actor, number)
+            spec = overrides.shortcuts(ctx, detail.case).get(name)
+            asked = shortcut_schema(detail, spec) if spec else None
+            values = read_form(asked or {}, form, ctx.calendar.timezone)
+            overrides.take_shortcut(ctx, actor, number, name, values, reason)
         elif action == "retry":
             overrides.retry(ctx, actor, number, reason)
         elif action == "rewind":

@@ -14,10 +14,11 @@ from engine import clock, instances, steering
 from engine.db import utcnow
 from engine.errors import GridcaseError
 from engine.instances import Assignment
+from engine.models import TaskRecord
 from workflows.auth import Actor
 from workflows.cases import check_domain_rules
 from workflows.context import GridcaseContext
-from workflows.errors import ConflictError, FieldErrors, ForbiddenError
+from workflows.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
 from workflows.forms import validate_form
 from workflows.models import Case
 from workflows.progress import after_commit, settle
@@ -189,6 +190,45 @@ def move_timer(
         _finish(ctx, uow, case, transition)
 
 
+def shortcuts(ctx: GridcaseContext, case: Case) -> dict[str, dict[str, Any]]:
+    """The catalog's supervisor shortcuts for the case's process (escalate, convene …)."""
+    found = ctx.catalog.raw.get("supervisor_shortcuts", {})
+    return {name: spec for name, spec in found.items() if spec["process"] == case.process_id}
+
+
+def take_shortcut(
+    ctx: GridcaseContext,
+    actor: Actor,
+    number: str,
+    name: str,
+    asked: dict[str, Any],
+    reason: str,
+) -> None:
+    """Send the case through a shortcut's step with its answers: the step is completed in
+    its holder's place if it waits, or the case first goes back to it. All or nothing.
+
+    Raises: FieldErrors (the answers break the step's form), ForbiddenError, ConflictError,
+    NotFoundError (no such shortcut, or the case never reached the step).
+    """
+    with ctx.uow() as uow:
+        case = uow.cases.by_number(number)
+        _check(ctx, actor, case, reason)
+        spec = shortcuts(ctx, case).get(name)
+        if spec is None:
+            raise NotFoundError(f"no shortcut {name!r} for {case.process_id}")
+        instance = uow.instances.get(case.instance_id or 0)
+        step = spec["step"]
+        waiting = [t for t in uow.tasks.ready_for_instance(instance.id) if t.element_id == step]
+        if not waiting:
+            steering.rewind(uow, ctx.engine, instance, step, actor.username, reason)
+            waiting = [t for t in uow.tasks.ready_for_instance(instance.id) if t.element_id == step]
+        answers = {k: v for k, v in asked.items() if k in spec.get("ask", ())}
+        answers |= spec["answers"]
+        if spec.get("reason_field"):
+            answers[spec["reason_field"]] = reason
+        _complete_in_place(ctx, uow, actor, case, waiting[0], answers, reason)
+
+
 def retry(ctx: GridcaseContext, actor: Actor, number: str, reason: str) -> None:
     """Run a failed step again (after fixing its cause, e.g. by editing variables).
 
@@ -227,20 +267,32 @@ def step_past(
         record = uow.tasks.get(task_id)
         case = uow.cases.by_instance(record.instance_id)
         _check(ctx, actor, case, reason)
-        version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
-        data = validate_form(version.forms.get(record.form) if record.form else None, submitted)
-        check_domain_rules(ctx, uow, case, data)
-        instances.reassign_task(
-            uow,
-            task_id,
-            Assignment(record.role, None, None, actor.username),
-            actor.username,
-            reason,
-            action="moved",
-        )
-        transition = instances.complete_task(uow, ctx.engine, task_id, data, actor.username)
-        _finish(ctx, uow, case, transition)
+        _complete_in_place(ctx, uow, actor, case, record, submitted, reason)
         return case.number
+
+
+def _complete_in_place(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case,
+    record: TaskRecord,
+    submitted: dict[str, Any],
+    reason: str,
+) -> None:
+    version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
+    data = validate_form(version.forms.get(record.form) if record.form else None, submitted)
+    check_domain_rules(ctx, uow, case, data)
+    instances.reassign_task(
+        uow,
+        record.id,
+        Assignment(record.role, None, None, actor.username),
+        actor.username,
+        reason,
+        action="moved",
+    )
+    transition = instances.complete_task(uow, ctx.engine, record.id, data, actor.username)
+    _finish(ctx, uow, case, transition)
 
 
 IDENTITY = frozenset({"case_id", "case_number", "reporter_user"})

@@ -352,3 +352,20 @@ def test_supervisor_goes_back_edits_data_and_completes_in_the_holders_place(site
     assert "已派遣" in page.inner_text(".case-head")
     assert "受理员休假，代为派遣" in page.inner_text("#timeline")
     screenshot(page, "case-overrides")
+
+
+def test_supervisor_sends_a_case_to_the_joint_conference(site) -> None:
+    base, browser, ctx = site
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-sj"})
+    page = login(browser, base, "sup01")
+    page.goto(f"{base}/cases/{number}")
+    box = page.locator("#overrides details.shortcut", has_text="联席会议")
+    box.locator("summary").click()
+    box.locator("input[name=invited][value=dept-cg]").check()
+    box.locator("input[name=invited][value=dept-sj]").check()
+    box.locator("textarea[name=reason]").fill("占道经营涉及城管与市场监管")
+    box.locator("button[type=submit]").click()
+    assert "协调中" in page.inner_text(".case-head")
+    assert "联席会议" in page.inner_text(".links")
+    assert "占道经营涉及城管与市场监管" in page.inner_text("#timeline")

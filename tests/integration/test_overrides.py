@@ -179,3 +179,25 @@ def test_a_step_failing_in_the_background_waits_for_a_retry(ctx: GridcaseContext
     assert _journal(ctx, number, "retried")[0].reason == "已修正受理单位"
     with pytest.raises(ConflictError):
         overrides.retry(ctx, sup, number, "没有失败")
+
+
+def test_shortcuts_escalate_and_convene_from_any_later_step(ctx: GridcaseContext) -> None:
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)  # the department has not signed yet
+    overrides.take_shortcut(
+        ctx, sup, number, "joint_conference", {"invited": ["dept-cg", "dept-sj"]}, "多部门职责交叉"
+    )
+    detail = cases.get_case(ctx, sup, number)
+    assert detail.case.status == "coordinating"
+    assert [c.link_kind for c in detail.children] == ["joint_conference"]
+    assert _journal(ctx, number, "moved")[0].reason == "多部门职责交叉"
+
+    other = _signing(ctx)
+    with pytest.raises(FieldErrors):  # the department list must name departments
+        overrides.take_shortcut(ctx, sup, other, "joint_conference", {"invited": ["x"]}, "错")
+    assert [t.element_id for t in ready(ctx, other)] == ["sign"]  # untouched
+    overrides.take_shortcut(ctx, sup, other, "escalate", {}, "社区无力协调，报街道")
+    task = ready(ctx, other)[0]
+    assert (task.element_id, task.unit_key) == ("review", "339901001000000")
+    with pytest.raises(NotFoundError):
+        overrides.take_shortcut(ctx, sup, other, "no_such", {}, "无")
