@@ -369,3 +369,34 @@ def test_supervisor_sends_a_case_to_the_joint_conference(site) -> None:
     assert "协调中" in page.inner_text(".case-head")
     assert "联席会议" in page.inner_text(".links")
     assert "占道经营涉及城管与市场监管" in page.inner_text("#timeline")
+
+
+def tab_to(page: Any, locator: Any, limit: int = 200) -> None:
+    """Press Tab until ``locator`` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{locator} is not reachable with Tab")
+
+
+def test_keyboard_only_from_login_to_a_task(site) -> None:
+    base, browser, ctx = site
+    number = accepted(ctx)
+    page = browser.new_page()
+    page.goto(f"{base}/login")
+    page.wait_for_function("document.activeElement.name === 'username'")  # autofocus
+    page.keyboard.type("cd01")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/inbox")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    tab_to(page, page.locator("tbody tr", has_text=number).locator("a.task-link"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/tasks/*")
+    assert "指挥派遣" in page.inner_text("h1")
+    tab_to(page, page.locator("input[name=mode]").first)
+    page.keyboard.press("Space")
+    assert page.locator("input[name=mode]").first.is_checked()
