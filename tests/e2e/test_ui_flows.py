@@ -102,7 +102,8 @@ def test_closed_loop_through_the_pages(site) -> None:
     assert "已上报" in phone.inner_text(".flash")
     number = phone.inner_text(".case-head code")
     assert phone.locator(".photos img").count() == 1
-    assert phone.evaluate("document.querySelector('.photos img').naturalWidth") == 1
+    phone.locator(".photos img").scroll_into_view_if_needed()  # loading="lazy"
+    phone.wait_for_function("document.querySelector('.photos img').naturalWidth === 1")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "case-phone")
 
@@ -180,7 +181,7 @@ def test_supervisor_reassigns_an_overdue_task_with_a_reason(site) -> None:
 
     overdue.locator("a").first.click()
     assert "为什么还在等" in page.inner_text("main") or "Why" in page.inner_text("main")
-    form = page.locator("#overrides form").first
+    form = page.locator("#overrides details", has_text="改派任务").locator("form")
     form.locator("select[name=unit_to]").select_option("dept-cg")
     form.locator("textarea[name=reason]").fill("市场监管局超期未签收，改派城管")
     form.locator("button[type=submit]").click()
