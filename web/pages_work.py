@@ -80,6 +80,8 @@ def task(task_id: str):
         and overrides.may_override(ctx, g.actor, detail.case)
     )
     values: dict = {}
+    if "department" in schema["properties"] and detail.suggested_department is not None:
+        values["department"] = detail.suggested_department.key  # routing's suggestion
     errors: dict = {}
     status = 200
     if request.method == "POST":

@@ -121,6 +121,7 @@ def test_closed_loop_through_the_pages(site) -> None:
     submit(desk)
     assert "受理" in desk.inner_text(".timeline")
     open_task(desk, base, number, "派遣")
+    assert desk.input_value("#in-department") == "dept-dh-zf"  # the street team first
     desk.select_option("#in-department", "dept-sj")
     submit(desk)
     assert "已派遣" in desk.inner_text(".case-head")
