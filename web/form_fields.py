@@ -31,6 +31,7 @@ class Field:
     errors: Sequence[str] = ()
     maximum: int | None = None
     minimum: int | None = None
+    show_when: Mapping[str, Sequence[Any]] | None = None  # x-show-when: {field: [values]}
 
 
 def _kind(spec: Mapping[str, Any]) -> str:
@@ -88,6 +89,7 @@ def fields_for(
                 errors=[localized(m) for m in errors.get(name, ())],
                 maximum=spec.get("maximum"),
                 minimum=spec.get("minimum"),
+                show_when=spec.get("x-show-when"),
             )
         )
     return out
@@ -98,7 +100,7 @@ def read_form(schema: Mapping[str, Any], form: MultiDict, zone: tzinfo) -> dict[
     data: dict[str, Any] = {}
     for name, spec in schema.get("properties", {}).items():
         kind = _kind(spec)
-        if kind == "photos":
+        if kind == "photos" or not _shown(spec, form):
             continue
         if kind == "departments" or spec.get("type") == "array":
             chosen = [v for v in form.getlist(name) if v]
@@ -110,6 +112,14 @@ def read_form(schema: Mapping[str, Any], form: MultiDict, zone: tzinfo) -> dict[
             continue
         data[name] = _typed(kind, raw, zone)
     return data
+
+
+def _shown(spec: Mapping[str, Any], form: MultiDict) -> bool:
+    """``x-show-when`` lets a designer show a field only for some answers of another
+    (a return reason only when returning); a hidden field's input is ignored, with or
+    without the page's script."""
+    rules = spec.get("x-show-when", {})
+    return all(form.get(other, "") in values for other, values in rules.items())
 
 
 def _typed(kind: str, raw: str, zone: tzinfo) -> Any:
