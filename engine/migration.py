@@ -122,10 +122,16 @@ def migrate(
         )
     if problem:
         raise ConflictError(f"{instance.business_key}: {problem}")
+    armed = {t.task_id: t.due for t in engine.host.waiting_timers(wf)}
     migrate_workflow(top, wf, parsed.spec)
     for sp_id, sub_diff in subs.items():
         sub = wf.subprocesses[sp_id]
         migrate_workflow(sub_diff, sub, parsed.subprocess_specs[sub.spec.name])
+    # Migration resets waiting tasks, and a reset timer works its due time out afresh from
+    # now: give every timer that is still there the time it had.
+    for timer in engine.host.waiting_timers(wf):
+        if timer.task_id in armed:
+            engine.host.move_timer(wf, timer.task_id, armed[timer.task_id])
     instance.version_id = target.id
     journal(
         uow,
