@@ -95,6 +95,14 @@ def _explain(err: Exception) -> str:
     return str(err)
 
 
+def _set_data(task: Any, variables: Mapping[str, Any]) -> None:
+    """Set variables on a waiting task, and on the boundary-event split above it: a
+    boundary event re-reads its data from there when it fires."""
+    task.set_data(**variables)
+    if isinstance(task.parent.task_spec, BoundaryEventSplit):
+        task.parent.set_data(**variables)
+
+
 class WorkflowHost:
     """Starts, advances, serializes and inspects workflows with the restricted script engine."""
 
@@ -281,17 +289,6 @@ class WorkflowHost:
             raise NotFoundError(f"timer {timer_task_id} is not waiting")
         task.internal_data["event_value"] = due.isoformat()
 
-    def completed_steps(self, wf: BpmnWorkflow) -> list[tuple[str, str]]:
-        """User tasks already done, as (element id, name), each once, in the order done."""
-        done = sorted(
-            (t for t in wf.get_tasks(state=TaskState.COMPLETED, manual=True)),
-            key=lambda t: t.last_state_change,
-        )
-        seen: dict[str, str] = {}
-        for t in done:
-            seen.setdefault(t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id)
-        return list(seen.items())
-
     def rewind(self, wf: BpmnWorkflow, element_id: str) -> str:
         """Go back to the last completed run of a user task: it is ready again (same task id),
         and what came after it is undone (timers of the later steps are withdrawn).
@@ -322,10 +319,8 @@ class WorkflowHost:
         values they had before."""
         waiting = wf.get_tasks(state=TaskState.READY | TaskState.WAITING)
         before = {k: next((t.data.get(k) for t in waiting if k in t.data), None) for k in variables}
-        # A boundary event re-reads its data from the split above it when it fires.
-        splits = [t.parent for t in waiting if isinstance(t.parent.task_spec, BoundaryEventSplit)]
-        for task in {t.id: t for t in [*waiting, *splits]}.values():
-            task.set_data(**variables)
+        for task in waiting:
+            _set_data(task, variables)
         return before
 
     def terminate(self, wf: BpmnWorkflow) -> None:
@@ -337,10 +332,7 @@ class WorkflowHost:
     ) -> None:
         """Overwrite process variables on waiting tasks; they carry them to later steps."""
         for task_id in task_ids:
-            task = wf.get_task_from_id(UUID(task_id))
-            task.set_data(**variables)
-            if isinstance(task.parent.task_spec, BoundaryEventSplit):
-                task.parent.set_data(**variables)  # its timers' paths read from here
+            _set_data(wf.get_task_from_id(UUID(task_id)), variables)
 
     def take_emitted(self, wf: BpmnWorkflow) -> list[Emitted]:
         """Completed nodes with an ``emit`` property not reported before; marks them reported."""

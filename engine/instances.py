@@ -50,6 +50,7 @@ class Transition:
     messages: list[Message] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     wakeup: Wakeup | None = None
+    workflow: Any = None  # the live workflow the operation left, for reading its state
 
 
 @dataclass
@@ -178,26 +179,25 @@ def deliver_message(
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What an instance is doing now, read from one load of its state."""
+    """What an instance is doing now: its variables, awaited messages, armed timers."""
 
     data: dict[str, Any]
     waiting_messages: list[str]
     timers: list[WaitingTimer]
-    completed: set[str]
-    active: set[str]
 
 
-def snapshot(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Snapshot:
+def snapshot(
+    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, wf: Any = None
+) -> Snapshot:
+    """Read from ``wf`` when the caller has the workflow in hand (an operation just ran on
+    it), else from one load of the stored state."""
     host = engine.host
-    wf = load_workflow(uow, engine, instance)
-    states = host.element_states(wf)
+    wf = wf if wf is not None else load_workflow(uow, engine, instance)
     running = instance.status != "completed"
     return Snapshot(
         data=host.data(wf),
         waiting_messages=host.waiting_messages(wf) if running else [],
         timers=host.waiting_timers(wf) if running else [],
-        completed=states["completed"],
-        active=states["active"],
     )
 
 
@@ -365,7 +365,7 @@ def project(
     host = engine.host
     ready = {t.id: t for t in host.ready_tasks(wf)}
     existing = {r.id: r for r in uow.tasks.ready_for_instance(instance.id)}
-    result = Transition(instance=instance, data=host.data(wf))
+    result = Transition(instance=instance, data=host.data(wf), workflow=wf)
     if completed is not None:
         existing.pop(completed.id, None)
         result.closed.append(completed)

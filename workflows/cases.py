@@ -128,7 +128,7 @@ def report_case(ctx: GridcaseContext, actor: Actor, new: NewCase) -> CaseDetail:
         settled = settle(ctx, uow, case, transition)
         uow.commit()
         after_commit(ctx, settled.transitions, settled.notices)
-        return _detail(ctx, uow, actor, case, transition.data)
+        return _detail(ctx, uow, actor, case, settled.transitions)
 
 
 def inbox(
@@ -214,7 +214,7 @@ def complete(
             case.duplicate_of_id = uow.cases.by_number(data["duplicate_of"]).id
         uow.commit()
         after_commit(ctx, settled.transitions, settled.notices)
-        return _detail(ctx, uow, actor, case, transition.data)
+        return _detail(ctx, uow, actor, case, settled.transitions)
 
 
 def get_case(ctx: GridcaseContext, actor: Actor, number: str) -> CaseDetail:
@@ -260,7 +260,8 @@ def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
         if case.instance_id is None:
             raise ConflictError(f"{number} has no process")
         instance = uow.instances.get(case.instance_id)
-        state = instances.snapshot(uow, ctx.engine, instance)
+        states = ctx.engine.host.element_states(instances.load_workflow(uow, ctx.engine, instance))
+        done, active = states["completed"], states["active"]
         now = utcnow()
         overdue = {
             t.element_id
@@ -269,8 +270,8 @@ def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
         }
         return Diagram(
             xml=uow.versions.get(instance.version_id).bpmn_xml,
-            completed=sorted(state.completed - state.active),
-            active=sorted(state.active - overdue),
+            completed=sorted(done - active),
+            active=sorted(active - overdue),
             overdue=sorted(overdue),
         )
 
@@ -313,9 +314,10 @@ def _detail(
     uow: CaseUnitOfWork,
     actor: Actor,
     case: Case,
-    data: dict[str, Any] | None = None,
+    moved: Sequence[instances.Transition] = (),
 ) -> CaseDetail:
-    """Everything a case page shows, from one load of the workflow state."""
+    """Everything a case page shows, from one load of the workflow state — none when the
+    operations just ``moved`` left this case's workflow in hand."""
     instance = uow.instances.get(case.instance_id) if case.instance_id else None
     tasks: list[TaskView] = []
     history: Sequence[JournalEntry] = []
@@ -325,7 +327,8 @@ def _detail(
         for record in uow.tasks.for_instance(instance.id):
             schema = version.forms.get(record.form) if record.form else None
             tasks.append(TaskView(record, case, schema, may_work(actor, record)))
-        now = instances.snapshot(uow, ctx.engine, instance)
+        mine = [t.workflow for t in moved if t.instance.id == instance.id]
+        now = instances.snapshot(uow, ctx.engine, instance, mine[-1] if mine else None)
         history = uow.journal.for_instance(instance.id)
     suggestion = None
     if case.status == "registered":
@@ -335,7 +338,7 @@ def _detail(
         case,
         tasks,
         history,
-        data or (now.data if now else {}),
+        now.data if now else {},
         suggestion,
         {"duplicate_of": duplicate},
         parent=uow.cases.get(case.parent_id) if case.parent_id else None,
