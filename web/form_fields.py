@@ -155,13 +155,3 @@ def parse_local_time(raw: str | None, zone: tzinfo, field: str = "due") -> datet
 def flash_errors(err: FieldErrors) -> None:
     """Show an action's field errors at the top of the page it returns to."""
     flash("; ".join(localized(m) for ms in err.fields.values() for m in ms), "error")
-
-
-def shortcut_schema(detail: Any, spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The part of a shortcut step's form the supervisor fills in; None when the case never
-    reached that step (the shortcut cannot be taken)."""
-    view = next((t for t in detail.tasks if t.task.element_id == spec["step"]), None)
-    if view is None:
-        return None
-    props = (view.form_schema or {}).get("properties", {})
-    return {"properties": {k: props[k] for k in spec.get("ask", ()) if k in props}}

@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 
 from web.security import context, login_required
 from workflows import instance_migration, processes
-from workflows.errors import BpmnProblem, BpmnValidationError, ForbiddenError
+from workflows.errors import BpmnProblem, BpmnValidationError
 
 bp = Blueprint("design", __name__, url_prefix="/processes")
 
 
 def _designer() -> None:
-    if not g.actor.roles & processes.DESIGNERS:
-        raise ForbiddenError("only process designers see this page")
+    processes.require_designer(g.actor)
 
 
 @bp.get("", endpoint="processes")

@@ -3,15 +3,20 @@ rule lives in ``workflows.overrides``, ``workflows.deadlines`` and ``workflows.s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.form_fields import flash_errors, parse_local_time, read_form, shortcut_schema
+from web.form_fields import fields_for, flash_errors, parse_local_time, read_form
+from web.i18n import tr
 from web.security import context, login_required
-from workflows import cases, deadlines, overrides, supervision
+from workflows import cases, deadlines, overrides, processes, supervision
+from workflows.auth import Actor
+from workflows.cases import CaseDetail
+from workflows.context import GridcaseContext
 from workflows.errors import FieldErrors, WorkflowStepError
 
 bp = Blueprint("supervise", __name__)
@@ -40,13 +45,8 @@ def _render(results: list[overrides.BulkResult] | None = None, status: int = 200
         results=results,
         departments=[u for u in ctx.directory.all() if u.is_department],
         areas=[u for u in ctx.directory.all() if not u.is_department and u.level != "grid"],
-        processes=sorted({v.process_id for v in _latest(ctx)}),
+        processes=[p.process_id for p in processes.list_processes(ctx)],
     ), status
-
-
-def _latest(ctx):
-    with ctx.uow() as uow:
-        return uow.versions.latest_each()
 
 
 @bp.get("/console")
@@ -112,6 +112,34 @@ def retry(job_id: str):
 def heat(process_id: str):
     found = supervision.heat(context(), g.actor, process_id)
     return {"xml": found.xml, "heat": found.elements}
+
+
+def shortcut_schema(detail: CaseDetail, spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The part of a shortcut step's form the supervisor fills in; None when the case never
+    reached that step (the shortcut cannot be taken)."""
+    view = next((t for t in detail.tasks if t.task.element_id == spec["step"]), None)
+    if view is None:
+        return None
+    props = (view.form_schema or {}).get("properties", {})
+    return {"properties": {k: props[k] for k in spec.get("ask", ()) if k in props}}
+
+
+def override_panel(ctx: GridcaseContext, actor: Actor, detail: CaseDetail) -> dict | None:
+    """What the case page's override panel offers this actor; None for non-supervisors."""
+    if not overrides.may_override(ctx, actor, detail.case):
+        return None
+    shortcuts = []
+    for name, spec in overrides.shortcuts(ctx, detail.case).items():
+        asked = shortcut_schema(detail, spec)
+        if asked is not None:
+            fields = fields_for(asked, {}, {}, ctx.catalog, ctx.directory)
+            shortcuts.append((name, tr(spec), fields))
+    done = {t.task.element_id: t.task.title for t in detail.tasks if t.task.state == "completed"}
+    return {
+        "shortcuts": shortcuts,
+        "done_steps": done,
+        "editable": overrides.editable_data(detail.data),
+    }
 
 
 @bp.post("/cases/<number>/override")

@@ -14,15 +14,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from web.form_fields import (
-    fields_for,
-    flash_errors,
-    parse_local_time,
-    read_form,
-    shortcut_schema,
-)
-from web.i18n import split_title, tr
+from web.form_fields import fields_for, flash_errors, parse_local_time, read_form
+from web.i18n import split_title
 from web.labels import why_waiting
+from web.pages_supervise import override_panel
 from web.security import context, login_required
 from workflows import attachments, cases, deadlines, delegation, overrides
 from workflows.errors import FieldErrors
@@ -237,25 +232,13 @@ def case(number: str):
     ctx = context()
     detail = cases.get_case(ctx, g.actor, number)
     waiting = why_waiting(detail, ctx.directory, ctx.catalog.roles)
-    can_override = overrides.may_override(ctx, g.actor, detail.case)
-    shortcuts = []
-    for name, spec in overrides.shortcuts(ctx, detail.case).items() if can_override else ():
-        asked = shortcut_schema(detail, spec)
-        if asked is not None:
-            fields = fields_for(asked, {}, {}, ctx.catalog, ctx.directory)
-            shortcuts.append((name, tr(spec), fields))
     return render_template(
         "case.html",
         detail=detail,
         waiting_lines=waiting,
-        can_override=can_override,
-        shortcuts=shortcuts,
         element_names={t.task.element_id: t.task.title for t in detail.tasks},
         task_views={t.task.id: t for t in detail.tasks},
-        done_steps={
-            t.task.element_id: t.task.title for t in detail.tasks if t.task.state == "completed"
-        },
-        editable=overrides.editable_data(detail.data),
+        overrides_panel=override_panel(ctx, g.actor, detail),
     )
 
 

@@ -115,7 +115,7 @@ def decide_extension(
         notices = []
         if approve:
             ready = [t.id for t in uow.tasks.ready_for_instance(case.instance_id or 0)]
-            warning = _warning_before(ctx, case, request.requested_until)
+            warning = warning_before(ctx, case, request.requested_until)
             transition = clock.move_deadline(
                 uow,
                 ctx.engine,
@@ -148,7 +148,8 @@ def decide_extension(
     return request
 
 
-def _warning_before(ctx: GridcaseContext, case: Case, due: datetime) -> datetime:
+def warning_before(ctx: GridcaseContext, case: Case, due: datetime) -> datetime:
+    """When the yellow warning goes off for a deadline set now (the category's fraction)."""
     fraction = ctx.catalog.category(case.category).warning_fraction
     now = utcnow()
     return now + (due - now) * fraction

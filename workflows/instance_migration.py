@@ -11,8 +11,8 @@ from engine import migration
 from engine.models import ProcessVersion
 from workflows.auth import Actor
 from workflows.context import GridcaseContext
-from workflows.errors import ForbiddenError, GridcaseError
-from workflows.processes import DESIGNERS
+from workflows.errors import GridcaseError
+from workflows.processes import require_designer
 from workflows.progress import after_commit, settle
 
 
@@ -38,17 +38,12 @@ class MigrationResult:
     message: str = ""
 
 
-def _designer(actor: Actor) -> None:
-    if not actor.roles & DESIGNERS:
-        raise ForbiddenError("only process designers migrate instances")
-
-
 def plan(ctx: GridcaseContext, actor: Actor, version_id: int) -> MigrationPlan:
     """Preview moving every open instance of older versions to version ``version_id``.
 
     Raises: ForbiddenError, NotFoundError.
     """
-    _designer(actor)
+    require_designer(actor)
     with ctx.uow() as uow:
         target = uow.versions.get(version_id)
         changes: dict[int, migration.VersionChanges] = {}
@@ -71,7 +66,7 @@ def migrate(
 
     Raises: ForbiddenError (nothing is moved), NotFoundError (unknown version).
     """
-    _designer(actor)
+    require_designer(actor)
     results = []
     for instance_id in dict.fromkeys(instance_ids):
         number = None

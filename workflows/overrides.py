@@ -18,6 +18,7 @@ from engine.models import TaskRecord
 from workflows.auth import Actor
 from workflows.cases import check_domain_rules
 from workflows.context import GridcaseContext
+from workflows.deadlines import warning_before
 from workflows.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
 from workflows.forms import validate_form
 from workflows.models import Case
@@ -34,14 +35,16 @@ class BulkResult:
     message: str = ""
 
 
+def supervised_paths(ctx: GridcaseContext, actor: Actor) -> tuple[str, ...]:
+    """Paths of the units the actor supervises (or commands); their subtrees are in reach."""
+    units = {u for role in OVERRIDERS for u in actor.units_with(role) if u in ctx.directory}
+    return tuple(sorted(ctx.directory.get(u).path for u in units))
+
+
 def may_override(ctx: GridcaseContext, actor: Actor, case: Case) -> bool:
     """A supervisor (or the command centre) of a unit whose subtree holds the case's grid."""
     grid_path = ctx.directory.get(case.grid_key).path
-    return any(
-        unit in ctx.directory and grid_path.startswith(ctx.directory.get(unit).path)
-        for role in OVERRIDERS
-        for unit in actor.units_with(role)
-    )
+    return any(grid_path.startswith(path) for path in supervised_paths(ctx, actor))
 
 
 def _check(ctx: GridcaseContext, actor: Actor, case: Case, reason: str) -> None:
@@ -144,9 +147,7 @@ def change_deadline(
         case = uow.cases.by_number(number)
         _check(ctx, actor, case, reason)
         ready = list(uow.tasks.ready_for_instance(case.instance_id or 0))
-        fraction = ctx.catalog.category(case.category).warning_fraction
-        now = utcnow()
-        warning = now + (due - now) * fraction
+        warning = warning_before(ctx, case, due)
         variables = {r.properties["due"]: due.isoformat() for r in ready if r.properties.get("due")}
         transition = clock.move_deadline(
             uow,

@@ -90,6 +90,12 @@ def deploy_all(ctx: GridcaseContext, actor: str) -> list[DeployResult]:
 DESIGNERS = frozenset({"designer", "admin"})
 
 
+def require_designer(actor: Actor) -> None:
+    """Raises: ForbiddenError unless the actor designs processes (or administers)."""
+    if not actor.roles & DESIGNERS:
+        raise ForbiddenError("only process designers may do this")
+
+
 @dataclass(frozen=True)
 class UploadResult:
     """A checked upload: the process it defines and, unless only checked, the new version."""
@@ -116,8 +122,7 @@ def upload(
         ForbiddenError: the actor is not a designer or admin.
         BpmnValidationError: with every problem (element, line); nothing is stored.
     """
-    if not actor.roles & DESIGNERS:
-        raise ForbiddenError("only process designers deploy processes")
+    require_designer(actor)
     if not file_name.endswith(".bpmn"):
         raise BpmnValidationError([BpmnProblem(file_name, "upload a .bpmn file")])
     stored = read_source_forms(xml, ctx.settings.bpmn_dir / FORMS_DIR)

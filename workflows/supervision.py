@@ -11,7 +11,7 @@ from workflows.auth import Actor
 from workflows.context import GridcaseContext
 from workflows.errors import ForbiddenError, NotFoundError
 from workflows.models import Case
-from workflows.overrides import OVERRIDERS
+from workflows.overrides import supervised_paths
 from workflows.repositories import ConsoleFilter
 
 OVERSEERS = frozenset({"supervisor", "district_command", "admin"})
@@ -40,10 +40,10 @@ class ConsoleView:
 
 def reach(ctx: GridcaseContext, actor: Actor) -> tuple[str, ...]:
     """Unit paths a supervisor oversees; raises ForbiddenError for anyone else."""
-    units = {u for role in OVERRIDERS for u in actor.units_with(role) if u in ctx.directory}
-    if not units:
+    paths = supervised_paths(ctx, actor)
+    if not paths:
         raise ForbiddenError("only supervisors and the command centre use the console")
-    return tuple(sorted(ctx.directory.get(u).path for u in units))
+    return paths
 
 
 def console(
