@@ -33,8 +33,15 @@ def tr(thing: Any, field: str = "name") -> str:
 
 def localized(message: str) -> str:
     """A message from the service layer (English) in the page's language when the catalogue
-    knows it (see ``labels.SERVICE_MESSAGES``); otherwise as it came."""
-    return gettext(message) if message else message
+    knows it (see ``labels.SERVICE_MESSAGES``), also after a "<file or name>: " prefix;
+    otherwise as it came."""
+    if not message:
+        return message
+    translated = gettext(message)
+    if translated == message and ": " in message:
+        subject, _, rest = message.partition(": ")
+        return f"{subject}: {gettext(rest)}"
+    return translated
 
 
 def split_title(title: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     flash,
@@ -20,7 +23,9 @@ from web.labels import why_waiting
 from web.pages_supervise import override_panel
 from web.security import context, login_required
 from workflows import attachments, cases, deadlines, delegation, overrides
+from workflows.context import GridcaseContext
 from workflows.errors import FieldErrors
+from workflows.intake import check_new_case
 from workflows.repositories import InboxFilter
 
 bp = Blueprint("work", __name__)
@@ -188,27 +193,8 @@ def report():
     errors: dict = {}
     values = request.form
     if request.method == "POST":
-        try:
-            photo_ids = attachments.store(ctx, g.actor, _uploads("photos"))
-            new = cases.NewCase(
-                category=values.get("category", ""),
-                description=values.get("description", "").strip(),
-                title=values.get("title", "").strip(),
-                priority=values.get("priority") or "normal",
-                channel=values.get("channel") or "grid_worker",
-                grid=values.get("grid") or None,
-                lat=_float(values.get("lat")),
-                lon=_float(values.get("lon")),
-                address=values.get("address", "").strip(),
-                photos=[str(i) for i in photo_ids],
-            )
-            if len(new.description) < 2:
-                raise FieldErrors({"description": [_("describe what you saw")]})
-            detail = cases.report_case(ctx, g.actor, new)
-        except FieldErrors as err:
-            errors = err.fields
-        else:
-            attachments.attach(ctx, g.actor, detail.case.number, photo_ids)
+        errors, detail = _report(ctx, values)
+        if detail is not None:
             flash(_("Reported as %(number)s", number=detail.case.number))
             return redirect(url_for("work.case", number=detail.case.number))
     return render_template(
@@ -217,6 +203,43 @@ def report():
         values=values,
         grids=ctx.directory.grids(),
     ), (400 if errors else 200)
+
+
+def _report(
+    ctx: GridcaseContext, values: Mapping[str, str]
+) -> tuple[dict, cases.CaseDetail | None]:
+    """Check the case and the photos together, so every problem shows at once; then keep
+    the photos and open the case."""
+    errors: dict = {}
+    try:
+        photos = attachments.check(_uploads("photos"))
+    except FieldErrors as err:
+        errors |= err.fields
+        photos = []
+    try:
+        new = cases.NewCase(
+            category=values.get("category", ""),
+            description=values.get("description", "").strip(),
+            title=values.get("title", "").strip(),
+            priority=values.get("priority") or "normal",
+            channel=values.get("channel") or "grid_worker",
+            grid=values.get("grid") or None,
+            lat=_float(values.get("lat")),
+            lon=_float(values.get("lon")),
+            address=values.get("address", "").strip(),
+        )
+        check_new_case(ctx, new)
+    except FieldErrors as err:
+        errors |= err.fields
+    if errors:
+        return errors, None
+    ids = attachments.keep(ctx, g.actor, photos)
+    try:
+        detail = cases.report_case(ctx, g.actor, replace(new, photos=[str(i) for i in ids]))
+    except FieldErrors as err:
+        return err.fields, None
+    attachments.attach(ctx, g.actor, detail.case.number, ids)
+    return {}, detail
 
 
 def _float(raw: str | None) -> float | None:

@@ -38,7 +38,14 @@ def _identify() -> None:
     if token is not None:
         g.actor = auth.actor_for_token(context(), token)  # AuthenticationError → 401
         return
-    if request.method in UNSAFE and current_app.config.get("WTF_CSRF_ENABLED", True):
+    # A cookie session can be forged from another site; an API call without one cannot,
+    # and gets the 401 that tells a program to send its token.
+    has_session = bool(session.get("username")) or not request.path.startswith("/api/")
+    if (
+        request.method in UNSAFE
+        and has_session
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
         csrf.protect()
     username = session.get("username")
     if username:

@@ -40,10 +40,15 @@ class Upload:
     stream: BinaryIO
 
 
-def store(
-    ctx: GridcaseContext, actor: Actor, uploads: Sequence[Upload], field: str = "photos"
-) -> list[int]:
-    """Check and keep uploaded files (not yet attached to a case); returns their ids.
+@dataclass(frozen=True)
+class Checked:
+    file_name: str
+    content_type: str
+    data: bytes
+
+
+def check(uploads: Sequence[Upload], field: str = "photos") -> list[Checked]:
+    """Read and check uploaded files without keeping them (empty file inputs are skipped).
 
     Raises:
         FieldErrors: too many files, a file too large, or a type not accepted.
@@ -59,18 +64,25 @@ def store(
         kind = upload.content_type.split(";")[0].strip()
         if kind not in TYPES or not data.startswith(MAGIC[kind]):
             raise FieldErrors({field: [f"{upload.file_name}: only JPEG, PNG, WebP or PDF"]})
-        checked.append((upload, kind, data))
+        checked.append(Checked(Path(upload.file_name).name[:200], kind, data))
+    return checked
+
+
+def keep(ctx: GridcaseContext, actor: Actor, files: Sequence[Checked]) -> list[int]:
+    """Store checked files under the upload directory (not yet attached); their ids."""
+    if not files:
+        return []
     folder = Path(ctx.settings.upload_dir)
     folder.mkdir(parents=True, exist_ok=True)
     ids = []
     with ctx.uow() as uow:
-        for upload, kind, data in checked:
-            name = secrets.token_hex(16) + TYPES[kind]
-            (folder / name).write_bytes(data)
+        for f in files:
+            name = secrets.token_hex(16) + TYPES[f.content_type]
+            (folder / name).write_bytes(f.data)
             row = Attachment(
-                file_name=Path(upload.file_name).name[:200],
-                content_type=kind,
-                size=len(data),
+                file_name=f.file_name,
+                content_type=f.content_type,
+                size=len(f.data),
                 stored_as=name,
                 uploaded_by=actor.username,
                 created_at=utcnow(),
@@ -79,6 +91,17 @@ def store(
             ids.append(row.id)
         uow.commit()
     return ids
+
+
+def store(
+    ctx: GridcaseContext, actor: Actor, uploads: Sequence[Upload], field: str = "photos"
+) -> list[int]:
+    """Check and keep uploaded files; returns their ids.
+
+    Raises:
+        FieldErrors: as :func:`check`; nothing is kept then.
+    """
+    return keep(ctx, actor, check(uploads, field))
 
 
 def attach(

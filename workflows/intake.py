@@ -57,9 +57,12 @@ class Link:
 
 
 def check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
-    """Raises: FieldErrors for an unknown category, priority, channel or event code."""
+    """Raises: FieldErrors for a missing description, an unknown category, priority,
+    channel or event code."""
     catalog = ctx.catalog
     errors: dict[str, list[str]] = {}
+    if len(new.description.strip()) < 2:
+        errors["description"] = ["describe what you saw"]
     if new.category not in catalog.categories:
         errors["category"] = [f"unknown category {new.category!r}"]
     elif new.priority not in catalog.category(new.category).time_limits:

@@ -87,6 +87,15 @@ def test_unauthenticated_calls_get_401(api: Api) -> None:
     assert api.client.get("/api/v1/tasks").status_code == 401
     bad = api.client.get("/api/v1/tasks", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
+    # a program that forgot its token is told so, not asked for a CSRF token
+    assert api.client.post("/api/v1/cases", json={"category": "02"}).status_code == 401
+
+
+def test_a_browser_session_still_needs_the_csrf_token_for_the_api(api: Api) -> None:
+    with api.client.session_transaction() as session:
+        session["username"] = "gw01"
+    forged = api.client.post("/api/v1/cases", json={"category": "02", "description": "占道"})
+    assert forged.status_code == 400 and "CSRF" in forged.get_json()["message"]
 
 
 def test_openapi_document_lists_the_endpoints(api: Api) -> None:

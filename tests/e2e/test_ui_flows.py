@@ -18,6 +18,7 @@ from tests.browser import chromium, screenshot, serving
 from tests.processes.helpers import accepted, step
 from web import create_app
 from workflows.context import GridcaseContext
+from workflows.models import Attachment
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,27 @@ def test_login_error_and_language_switch(site) -> None:
     page.click("header button.link")
     assert page.inner_text("h1") == "登录"
     screenshot(page, "login")
+
+
+def test_report_shows_every_problem_at_once_and_keeps_nothing(site) -> None:
+    base, browser, ctx = site
+
+    def kept() -> tuple[int, int]:
+        with ctx.uow() as uow:
+            return uow.cases.count(), uow.session.query(Attachment).count()
+
+    before = kept()
+    phone = login(browser, base, "gw02", width=375)
+    phone.goto(f"{base}/report")
+    phone.select_option("#in-category", "02")
+    fake = {"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture"}
+    phone.set_input_files("#in-photos", files=[fake])
+    phone.click("form.task-form button[type=submit]")
+    errors = [e.inner_text() for e in phone.locator(".field .error").all()]
+    assert "请描述看到的情况" in errors
+    assert "scene.jpg: 只接受 JPEG、PNG、WebP 或 PDF 文件" in errors
+    assert phone.input_value("#in-category") == "02"  # what was typed stays
+    assert kept() == before
 
 
 def test_closed_loop_through_the_pages(site) -> None:
