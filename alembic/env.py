@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 from sqlalchemy import create_engine
 
 import engine.models  # noqa: F401 - registers the engine tables on the shared metadata
-import workflows.models  # noqa: F401 - registers the domain tables
+import workflows.adapters.models  # noqa: F401 - registers the domain tables
 from engine.db import Base
 
 target_metadata = Base.metadata
@@ -20,8 +18,9 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = os.environ.get("GRIDCASE_DATABASE_URL", "sqlite:///instance/gridcase.db")
-    with create_engine(url).connect() as conn:
+    from workflows.wiring.settings import settings_from_env
+
+    with create_engine(settings_from_env().database_url).connect() as conn:
         _run(conn)
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timers import _template, clone
 from tests.app_fixtures import make_context
 from tests.servers import start_postgres
-from workflows import timers
-from workflows.bench_timers import _template, clone
+from workflows.services import timers
 
 
 def main(count: int) -> None:

@@ -2,16 +2,16 @@
 
 Every finding names the file, the element id and the line, so a designer can go straight to
 it in the modeler. Checks, in order: well-formed XML, the BPMN 2.0 XSD, then our own rules
-(lanes are known roles, user tasks sit in lanes and name their org-unit variable, forms exist
-and are valid JSON Schema, conditions, scripts and timer expressions are accepted by the
-restricted evaluator), then SpiffWorkflow's own parse.
+(lanes are known roles, user tasks sit in lanes, extension properties follow the host's
+declared rules, forms exist and are valid JSON Schema, conditions, scripts and timer
+expressions are accepted by the restricted evaluator), then SpiffWorkflow's own parse.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,14 +22,15 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.assignment import FORM_PROPERTY
 from engine.errors import BpmnProblem, BpmnValidationError, ScriptError
+from engine.properties import PropertyRule
 from engine.script_sandbox import check_expression, parse_script
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
-FORM_PROPERTY = "formJsonSchemaFilename"
 _USER_TASK_TAGS = ("userTask", "manualTask")
 
 
@@ -153,20 +154,40 @@ def _self_and_subprocesses(task: Any) -> list[str]:
     return ids
 
 
-def _check_user_tasks(
-    checker: _Checker,
-    process: Any,
-    forms: Mapping[str, Any],
-    required: Collection[str],
-) -> list[str]:
+def _check_properties(
+    checker: _Checker, process: Any, rules: Sequence[PropertyRule]
+) -> None:
+    """Every extension property is declared, sits on an element it is meant for and has an
+    allowed value; user tasks carry the required ones."""
+    by_name = {r.name: r for r in rules}
+    for element in process.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = etree.QName(element).localname
+        props = user_task_properties(element)
+        for name, value in props.items():
+            rule = by_name.get(name)
+            if rule is None:
+                known = ", ".join(sorted(by_name))
+                checker.add(f"unknown property {name!r} (known: {known})", element)
+            elif not rule.allowed_on(tag):
+                checker.add(f"property {name!r} does not belong on a {tag}", element)
+            elif not value.strip():
+                checker.add(f"property {name!r} has no value", element)
+            elif rule.values is not None and value not in rule.values:
+                allowed = ", ".join(sorted(rule.values))
+                checker.add(f"property {name}={value!r} is not one of: {allowed}", element)
+        if tag in _USER_TASK_TAGS:
+            for rule in rules:
+                if rule.required and rule.allowed_on(tag) and not props.get(rule.name):
+                    checker.add(f"user task has no spiffworkflow property {rule.name!r}", element)
+
+
+def _check_user_tasks(checker: _Checker, process: Any, forms: Mapping[str, Any]) -> list[str]:
     used: list[str] = []
     for tag in _USER_TASK_TAGS:
         for task in process.iterfind(f".//bpmn:{tag}", NS):
-            props = user_task_properties(task)
-            for name in required:
-                if not props.get(name):
-                    checker.add(f"user task has no spiffworkflow property {name!r}", task)
-            form = props.get(FORM_PROPERTY)
+            form = user_task_properties(task).get(FORM_PROPERTY)
             if not form:
                 continue
             used.append(form)
@@ -239,7 +260,7 @@ def validate_bpmn(
     xml: bytes,
     forms: Mapping[str, Any],
     known_lanes: Collection[str],
-    required_task_properties: Collection[str] = (),
+    properties: Sequence[PropertyRule] = (),
 ) -> ValidatedBpmn:
     """Validate one BPMN file with the forms it refers to.
 
@@ -256,7 +277,9 @@ def validate_bpmn(
     if process is None:
         raise BpmnValidationError(checker.problems)
     _check_lanes(checker, process, known_lanes)
-    used = _check_user_tasks(checker, process, forms, required_task_properties)
+    if properties:
+        _check_properties(checker, process, properties)
+    used = _check_user_tasks(checker, process, forms)
     _check_expressions(checker, process)
     if not checker.problems:
         _check_spiff_parse(checker, xml, process.get("id"))

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.bpmn_validation import referenced_forms
-from engine.db import utcnow
 from engine.errors import BpmnProblem, BpmnValidationError
 from engine.instances import journal
 from engine.models import ProcessVersion
@@ -89,7 +88,7 @@ def deploy(uow: UnitOfWork, registry: SpecRegistry, source: BpmnSource, actor: s
         file_name=source.file_name,
         bpmn_xml=source.xml.decode("utf-8"),
         forms=forms,
-        deployed_at=utcnow(),
+        deployed_at=uow.now(),
         deployed_by=actor,
     )
     uow.versions.add(version)

@@ -2,45 +2,40 @@
 
 Callers get plain :class:`ReadyTask` views and opaque :class:`BpmnWorkflow` handles that they
 pass back to the host; they never call Spiff methods themselves.
+
+Time: SpiffWorkflow reads the wall clock itself when a timer is reached (a duration timer's
+due time) and when timers are refreshed (has it fired?). The host hands Spiff its own
+:class:`~engine.clock.Clock` instead, for the length of each call that runs the workflow, so
+that a test moving the clock moves Spiff's timers too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.assignment import ReadyTask
+from engine.clock import Clock, SystemClock
 from engine.errors import ConflictError, NotFoundError, ScriptError, WorkflowStepError
 from engine.script_sandbox import RestrictedScriptEngine
 from engine.serialization import StateSerializer
 from engine.spec_registry import ParsedSpec
-
-
-@dataclass(frozen=True)
-class ReadyTask:
-    """A user task waiting for a person, as the rest of gridcase sees it."""
-
-    id: str
-    element_id: str
-    title: str
-    lane: str | None
-    properties: Mapping[str, str]
-    data: Mapping[str, Any]
-
-    @property
-    def form(self) -> str | None:
-        return self.properties.get("formJsonSchemaFilename")
 
 
 @dataclass(frozen=True)
@@ -79,6 +74,48 @@ class EndState:
     properties: Mapping[str, str]
 
 
+class _ClockInUse(threading.local):
+    """The clock of the host running Spiff code in this thread (None: the machine's)."""
+
+    clock: Clock | None = None
+
+
+_clock_in_use = _ClockInUse()
+
+
+class _AnyDatetime(type):
+    """Lets Spiff's ``isinstance(x, datetime)`` keep accepting plain datetimes."""
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        return isinstance(instance, datetime)
+
+
+class _HostDatetime(datetime, metaclass=_AnyDatetime):
+    """``datetime`` as Spiff's timer module sees it: ``now()`` asks the host's clock."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        clock = _clock_in_use.clock
+        current = clock.now() if clock is not None else datetime.now(UTC)
+        if tz is None:
+            return current.astimezone().replace(tzinfo=None)
+        return current.astimezone(tz)
+
+
+spiff_timer.datetime = _HostDatetime  # type: ignore[misc]
+
+
+def _on_host_clock(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a host method that drives the workflow with the host's clock as Spiff's now."""
+
+    @functools.wraps(method)
+    def wrapped(self: WorkflowHost, *args: Any, **kwargs: Any) -> Any:
+        with self.clock_in_use():
+            return method(self, *args, **kwargs)
+
+    return wrapped
+
+
 def _properties(task: Any) -> Mapping[str, str]:
     return getattr(task.task_spec, "extensions", {}).get("properties", {})
 
@@ -106,10 +143,26 @@ def _set_data(task: Any, variables: Mapping[str, Any]) -> None:
 class WorkflowHost:
     """Starts, advances, serializes and inspects workflows with the restricted script engine."""
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None):
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        clock: Clock | None = None,
+    ):
         self.script_engine = RestrictedScriptEngine(functions)
         self.serializer = StateSerializer()
+        self.clock: Clock = clock or SystemClock()
 
+    @contextmanager
+    def clock_in_use(self) -> Iterator[None]:
+        """Make this host's clock Spiff's clock in this thread (re-entrant)."""
+        previous = _clock_in_use.clock
+        _clock_in_use.clock = self.clock
+        try:
+            yield
+        finally:
+            _clock_in_use.clock = previous
+
+    @_on_host_clock
     def start(
         self, parsed: ParsedSpec, data: Mapping[str, Any], message: Message | None = None
     ) -> BpmnWorkflow:
@@ -140,6 +193,7 @@ class WorkflowHost:
             if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
         ]
 
+    @_on_host_clock
     def deliver(self, wf: BpmnWorkflow, message: Message) -> None:
         """Hand a message to the catch event waiting for it and run on.
 
@@ -219,6 +273,7 @@ class WorkflowHost:
             for t in wf.get_tasks(state=TaskState.READY, manual=True)
         ]
 
+    @_on_host_clock
     def complete(self, wf: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> None:
         """Complete a ready user task with ``data`` and run on to the next waiting point.
 
@@ -247,6 +302,7 @@ class WorkflowHost:
         except SpiffWorkflowException as err:
             raise WorkflowStepError(_explain(err), _element_of(err)) from err
 
+    @_on_host_clock
     def fire_due_timers(self, wf: BpmnWorkflow) -> None:
         """Let every timer whose time has come fire, and run on to the next waiting point."""
         wf.refresh_timers()
@@ -289,6 +345,7 @@ class WorkflowHost:
             raise NotFoundError(f"timer {timer_task_id} is not waiting")
         task.internal_data["event_value"] = due.isoformat()
 
+    @_on_host_clock
     def rewind(self, wf: BpmnWorkflow, element_id: str) -> str:
         """Go back to the last completed run of a user task: it is ready again (same task id),
         and what came after it is undone (timers of the later steps are withdrawn).

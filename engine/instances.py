@@ -8,32 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from engine.db import utcnow
+from engine.assignment import Assigner, Assignment
+from engine.clock import Clock
 from engine.errors import ConflictError, NotFoundError
 from engine.host import Emitted, EndState, Message, ReadyTask, WaitingTimer, WorkflowHost
 from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 from engine.spec_registry import ParsedSpec, SpecRegistry
 from engine.uow import UnitOfWork
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """Who a ready task is for: a role in an org unit, optionally one person, and a deadline."""
-
-    role: str | None
-    unit_key: str | None
-    unit_path: str | None = None
-    assignee: str | None = None
-    due_at: datetime | None = None
-
-
-class Assigner(Protocol):
-    """Resolves lanes and process variables to org roles and units (the domain provides it)."""
-
-    def assign(self, task: ReadyTask) -> Assignment: ...
 
 
 @dataclass
@@ -54,12 +37,17 @@ class Transition:
 
 
 @dataclass
-class Engine:
-    """Bundles what instance operations need: the host, the spec registry, the assigner."""
+class Runtime:
+    """What instance operations need besides the unit of work: the host that runs
+    SpiffWorkflow, the registry of parsed specs and the domain's assigner."""
 
     host: WorkflowHost
     registry: SpecRegistry
     assigner: Assigner
+
+    @property
+    def clock(self) -> Clock:
+        return self.host.clock
 
     def parsed(self, version: ProcessVersion) -> ParsedSpec:
         return self.registry.parsed(
@@ -85,7 +73,7 @@ def journal(
     entry = JournalEntry(
         instance_id=instance.id if instance else None,
         business_key=instance.business_key if instance else None,
-        at=utcnow(),
+        at=uow.now(),
         actor=actor,
         action=action,
         task_id=task.id if task else None,
@@ -99,7 +87,7 @@ def journal(
 
 def start_instance(
     uow: UnitOfWork,
-    engine: Engine,
+    runtime: Runtime,
     process_id: str,
     business_key: str,
     data: Mapping[str, Any],
@@ -116,24 +104,24 @@ def start_instance(
     version = uow.versions.latest(process_id)
     if version is None:
         raise NotFoundError(f"process {process_id!r} is not deployed")
-    wf = engine.host.start(engine.parsed(version), data, message)
-    now = utcnow()
+    wf = runtime.host.start(runtime.parsed(version), data, message)
+    now = uow.now()
     instance = ProcessInstance(
         version_id=version.id,
         process_id=process_id,
         business_key=business_key,
-        state=engine.host.dump(wf),
+        state=runtime.host.dump(wf),
         created_at=now,
         updated_at=now,
     )
     uow.instances.add(instance)
     journal(uow, instance, actor, "started", payload={"version": version.version, **data})
-    return project(uow, engine, instance, wf, actor)
+    return project(uow, runtime, instance, wf, actor)
 
 
 def complete_task(
     uow: UnitOfWork,
-    engine: Engine,
+    runtime: Runtime,
     task_id: str,
     data: Mapping[str, Any],
     actor: str,
@@ -153,17 +141,17 @@ def complete_task(
     instance = uow.instances.get(record.instance_id)
     if instance.status == "suspended":
         raise ConflictError(f"{instance.business_key} is suspended; resume it first")
-    wf = load_workflow(uow, engine, instance)
-    engine.host.complete(wf, task_id, data)
+    wf = load_workflow(uow, runtime, instance)
+    runtime.host.complete(wf, task_id, data)
     record.state = "completed"
-    record.completed_at = utcnow()
+    record.completed_at = uow.now()
     record.completed_by = actor
     journal(uow, instance, actor, "completed", task=record, payload=data)
-    return project(uow, engine, instance, wf, actor, completed=record)
+    return project(uow, runtime, instance, wf, actor, completed=record)
 
 
 def deliver_message(
-    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, message: Message, actor: str
+    uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, message: Message, actor: str
 ) -> Transition:
     """Hand a message to a waiting instance and advance it.
 
@@ -171,10 +159,10 @@ def deliver_message(
         ConflictError: the instance is not waiting for that message.
         WorkflowStepError: a condition or script failed while advancing.
     """
-    wf = load_workflow(uow, engine, instance)
-    engine.host.deliver(wf, message)
+    wf = load_workflow(uow, runtime, instance)
+    runtime.host.deliver(wf, message)
     journal(uow, instance, actor, "message_received", payload={"message": message.name})
-    return project(uow, engine, instance, wf, actor)
+    return project(uow, runtime, instance, wf, actor)
 
 
 @dataclass(frozen=True)
@@ -187,12 +175,12 @@ class Snapshot:
 
 
 def snapshot(
-    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, wf: Any = None
+    uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, wf: Any = None
 ) -> Snapshot:
     """Read from ``wf`` when the caller has the workflow in hand (an operation just ran on
     it), else from one load of the stored state."""
-    host = engine.host
-    wf = wf if wf is not None else load_workflow(uow, engine, instance)
+    host = runtime.host
+    wf = wf if wf is not None else load_workflow(uow, runtime, instance)
     running = instance.status != "completed"
     return Snapshot(
         data=host.data(wf),
@@ -201,11 +189,11 @@ def snapshot(
     )
 
 
-def message_starts(uow: UnitOfWork, engine: Engine) -> dict[str, str]:
+def message_starts(uow: UnitOfWork, runtime: Runtime) -> dict[str, str]:
     """Message name → process whose latest version starts on that message."""
     found = {}
     for version in uow.versions.latest_each():
-        name = engine.host.start_message(engine.parsed(version))
+        name = runtime.host.start_message(runtime.parsed(version))
         if name is not None:
             found[name] = version.process_id
     return found
@@ -232,7 +220,7 @@ def reassign_task(
     record.unit_path = assignment.unit_path or record.unit_path
     record.role = assignment.role or record.role
     record.assignee = assignment.assignee
-    record.claimed_at = utcnow() if assignment.assignee else None
+    record.claimed_at = uow.now() if assignment.assignee else None
     journal(
         uow,
         uow.instances.get(record.instance_id),
@@ -246,7 +234,7 @@ def reassign_task(
 
 
 def terminate(
-    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, actor: str, reason: str
+    uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, actor: str, reason: str
 ) -> Transition:
     """End a running instance for good; its waiting tasks are withdrawn.
 
@@ -255,12 +243,12 @@ def terminate(
     """
     if instance.status in ("completed", "terminated"):
         raise ConflictError(f"{instance.business_key} already ended")
-    wf = load_workflow(uow, engine, instance)
-    engine.host.terminate(wf)
+    wf = load_workflow(uow, runtime, instance)
+    runtime.host.terminate(wf)
     journal(uow, instance, actor, "terminated", reason=reason)
-    result = project(uow, engine, instance, wf, actor)
+    result = project(uow, runtime, instance, wf, actor)
     instance.status = "terminated"
-    instance.ended_at = utcnow()
+    instance.ended_at = uow.now()
     uow.wakeups.set(instance.id, None)
     return result
 
@@ -274,7 +262,7 @@ def claim_task(uow: UnitOfWork, task_id: str, actor: str) -> TaskRecord:
     record = _ready(uow, task_id)
     if record.assignee == actor:
         return record
-    if not uow.tasks.set_assignee(task_id, actor, None, utcnow()):
+    if not uow.tasks.set_assignee(task_id, actor, None, uow.now()):
         raise ConflictError(f"task {task_id} is already claimed by {record.assignee}")
     journal(uow, uow.instances.get(record.instance_id), actor, "claimed", task=record)
     return uow.tasks.get(task_id)
@@ -315,9 +303,9 @@ def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
     return record
 
 
-def load_workflow(uow: UnitOfWork, engine: Engine, instance: ProcessInstance) -> Any:
+def load_workflow(uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance) -> Any:
     version = uow.versions.get(instance.version_id)
-    return engine.host.load(engine.parsed(version), instance.state)
+    return runtime.host.load(runtime.parsed(version), instance.state)
 
 
 def _record_properties(task: ReadyTask) -> dict[str, Any]:
@@ -354,15 +342,15 @@ def _next_wakeup(instance_id: int, timers: list[WaitingTimer]) -> Wakeup | None:
 
 def project(
     uow: UnitOfWork,
-    engine: Engine,
+    runtime: Runtime,
     instance: ProcessInstance,
     wf: Any,
     actor: str,
     completed: TaskRecord | None = None,
 ) -> Transition:
     """Write state and bring the task projection in line with the workflow's ready tasks."""
-    now = utcnow()
-    host = engine.host
+    now = uow.now()
+    host = runtime.host
     ready = {t.id: t for t in host.ready_tasks(wf)}
     existing = {r.id: r for r in uow.tasks.ready_for_instance(instance.id)}
     result = Transition(instance=instance, data=host.data(wf), workflow=wf)
@@ -379,7 +367,7 @@ def project(
         if task_id in existing:
             result.ready.append(existing[task_id])
             continue
-        assignment = engine.assigner.assign(task)
+        assignment = runtime.assigner.assign(task)
         record = TaskRecord(
             id=task_id,
             instance_id=instance.id,

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workfl
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ConflictError
-from engine.instances import Engine, Transition, journal, load_workflow, project
+from engine.instances import Runtime, Transition, journal, load_workflow, project
 from engine.models import ProcessInstance, ProcessVersion
 from engine.uow import UnitOfWork
 
@@ -52,9 +52,9 @@ def _named(specs: Any) -> list[str]:
     return sorted(s.name for s in specs if getattr(s, "bpmn_id", None))
 
 
-def compare(engine: Engine, old: ProcessVersion, new: ProcessVersion) -> VersionChanges:
+def compare(runtime: Runtime, old: ProcessVersion, new: ProcessVersion) -> VersionChanges:
     diff = SpecDiff(
-        engine.host.serializer.registry, engine.parsed(old).spec, engine.parsed(new).spec
+        runtime.host.serializer.registry, runtime.parsed(old).spec, runtime.parsed(new).spec
     )
     changed = {
         spec.name: sorted(keys)
@@ -64,11 +64,13 @@ def compare(engine: Engine, old: ProcessVersion, new: ProcessVersion) -> Version
     return VersionChanges(_named(diff.added), _named(diff.removed), changed)
 
 
-def _diff(engine: Engine, wf: Any, target: ProcessVersion) -> tuple[Any, Any, dict, list[str], str]:
+def _diff(
+    runtime: Runtime, wf: Any, target: ProcessVersion
+) -> tuple[Any, Any, dict, list[str], str]:
     """(parsed target, top-level diff, subprocess diffs, blocking elements, other problem)."""
-    parsed = engine.parsed(target)
+    parsed = runtime.parsed(target)
     top, subs = diff_workflow(
-        engine.host.serializer.registry, wf, parsed.spec, parsed.subprocess_specs
+        runtime.host.serializer.registry, wf, parsed.spec, parsed.subprocess_specs
     )
     blocked = sorted(
         {t.task_spec.name for t in top.removed if t.state & _ACTIVE and t.task_spec.bpmn_id}
@@ -82,12 +84,12 @@ def _diff(engine: Engine, wf: Any, target: ProcessVersion) -> tuple[Any, Any, di
 
 
 def check(
-    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, target: ProcessVersion
+    uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, target: ProcessVersion
 ) -> MigrationCheck:
     """Dry run: where the instance waits and whether the new version still has those steps."""
-    wf = load_workflow(uow, engine, instance)
+    wf = load_workflow(uow, runtime, instance)
     active = sorted({t.task_spec.name for t in wf.get_tasks(state=_ACTIVE) if t.task_spec.bpmn_id})
-    _, _, _, blocked, problem = _diff(engine, wf, target)
+    _, _, _, blocked, problem = _diff(runtime, wf, target)
     if instance.status not in ("running", "suspended"):
         problem = f"the instance is {instance.status}"
     return MigrationCheck(instance.id, instance.business_key, active, blocked, problem)
@@ -95,7 +97,7 @@ def check(
 
 def migrate(
     uow: UnitOfWork,
-    engine: Engine,
+    runtime: Runtime,
     instance: ProcessInstance,
     target: ProcessVersion,
     actor: str,
@@ -113,8 +115,8 @@ def migrate(
         raise ConflictError(f"{instance.business_key} already runs version {target.version}")
     if instance.status not in ("running", "suspended"):
         raise ConflictError(f"{instance.business_key} is {instance.status}")
-    wf = load_workflow(uow, engine, instance)
-    parsed, top, subs, blocked, problem = _diff(engine, wf, target)
+    wf = load_workflow(uow, runtime, instance)
+    parsed, top, subs, blocked, problem = _diff(runtime, wf, target)
     if blocked:
         raise ConflictError(
             f"{instance.business_key} waits at {', '.join(blocked)}, "
@@ -122,16 +124,16 @@ def migrate(
         )
     if problem:
         raise ConflictError(f"{instance.business_key}: {problem}")
-    armed = {t.task_id: t.due for t in engine.host.waiting_timers(wf)}
+    armed = {t.task_id: t.due for t in runtime.host.waiting_timers(wf)}
     migrate_workflow(top, wf, parsed.spec)
     for sp_id, sub_diff in subs.items():
         sub = wf.subprocesses[sp_id]
         migrate_workflow(sub_diff, sub, parsed.subprocess_specs[sub.spec.name])
     # Migration resets waiting tasks, and a reset timer works its due time out afresh from
     # now: give every timer that is still there the time it had.
-    for timer in engine.host.waiting_timers(wf):
+    for timer in runtime.host.waiting_timers(wf):
         if timer.task_id in armed:
-            engine.host.move_timer(wf, timer.task_id, armed[timer.task_id])
+            runtime.host.move_timer(wf, timer.task_id, armed[timer.task_id])
     instance.version_id = target.id
     journal(
         uow,
@@ -140,14 +142,14 @@ def migrate(
         "migrated",
         payload={"from": current.version, "to": target.version, "process": target.process_id},
     )
-    transition = project(uow, engine, instance, wf, actor)
-    _refresh_titles(uow, engine, instance, wf)
+    transition = project(uow, runtime, instance, wf, actor)
+    _refresh_titles(uow, runtime, instance, wf)
     return transition
 
 
-def _refresh_titles(uow: UnitOfWork, engine: Engine, instance: ProcessInstance, wf: Any) -> None:
+def _refresh_titles(uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, wf: Any) -> None:
     """Waiting tasks keep their ids across a migration; their names and forms may change."""
-    fresh = {t.id: t for t in engine.host.ready_tasks(wf)}
+    fresh = {t.id: t for t in runtime.host.ready_tasks(wf)}
     for record in uow.tasks.ready_for_instance(instance.id):
         task = fresh.get(record.id)
         if task is not None:

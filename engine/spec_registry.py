@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.bpmn_validation import ValidatedBpmn, validate_bpmn
+from engine.properties import PropertyRule
 
 
 def content_hash(xml: bytes, forms: Mapping[str, Any]) -> str:
@@ -40,17 +41,15 @@ class ParsedSpec:
 class SpecRegistry:
     """Validates BPMN for deployment and caches parsed specs by content hash."""
 
-    def __init__(
-        self, known_lanes: Collection[str], required_task_properties: Collection[str] = ()
-    ):
+    def __init__(self, known_lanes: Collection[str], properties: Sequence[PropertyRule] = ()):
         self.known_lanes = frozenset(known_lanes)
-        self.required_task_properties = tuple(required_task_properties)
+        self.properties = tuple(properties)
         self._parsed: dict[str, ParsedSpec] = {}
         self._lock = threading.Lock()
 
     def validate(self, file_name: str, xml: bytes, forms: Mapping[str, Any]) -> ValidatedBpmn:
         """Validate a file for deployment (see :func:`engine.bpmn_validation.validate_bpmn`)."""
-        return validate_bpmn(file_name, xml, forms, self.known_lanes, self.required_task_properties)
+        return validate_bpmn(file_name, xml, forms, self.known_lanes, self.properties)
 
     def parsed(
         self, process_id: str, digest: str, file_name: str, xml: str, forms: Mapping[str, Any]

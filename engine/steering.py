@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.db import utcnow
 from engine.errors import ConflictError
-from engine.instances import Engine, Transition, journal, load_workflow, project
+from engine.instances import Runtime, Transition, journal, load_workflow, project
 from engine.models import ProcessInstance
 from engine.uow import UnitOfWork
 
@@ -21,7 +20,7 @@ def _running(instance: ProcessInstance) -> None:
 
 def rewind(
     uow: UnitOfWork,
-    engine: Engine,
+    runtime: Runtime,
     instance: ProcessInstance,
     element_id: str,
     actor: str,
@@ -32,22 +31,22 @@ def rewind(
     Raises: ConflictError (not running), NotFoundError (never completed), WorkflowStepError.
     """
     _running(instance)
-    wf = load_workflow(uow, engine, instance)
-    task_id = engine.host.rewind(wf, element_id)
+    wf = load_workflow(uow, runtime, instance)
+    task_id = runtime.host.rewind(wf, element_id)
     record = uow.tasks.get(task_id)  # Spiff reuses the task: reopen its projection row
-    record.state, record.created_at = "ready", utcnow()
+    record.state, record.created_at = "ready", uow.now()
     record.completed_at = record.completed_by = record.assignee = record.claimed_at = None
     journal(
         uow, instance, actor, "moved", task=record, reason=reason, payload={"back_to": element_id}
     )
-    transition = project(uow, engine, instance, wf, actor)
+    transition = project(uow, runtime, instance, wf, actor)
     transition.opened.append(record)  # its holders are told, as for any new task
     return transition
 
 
 def edit_data(
     uow: UnitOfWork,
-    engine: Engine,
+    runtime: Runtime,
     instance: ProcessInstance,
     variables: Mapping[str, Any],
     actor: str,
@@ -58,8 +57,8 @@ def edit_data(
     Raises: ConflictError (not running).
     """
     _running(instance)
-    wf = load_workflow(uow, engine, instance)
-    before = engine.host.edit_data(wf, variables)
+    wf = load_workflow(uow, runtime, instance)
+    before = runtime.host.edit_data(wf, variables)
     journal(
         uow,
         instance,
@@ -68,11 +67,11 @@ def edit_data(
         reason=reason,
         payload={"before": before, "after": dict(variables)},
     )
-    return project(uow, engine, instance, wf, actor)
+    return project(uow, runtime, instance, wf, actor)
 
 
 def point_unit_variable(
-    uow: UnitOfWork, engine: Engine, instance: ProcessInstance, task_id: str, unit_key: str
+    uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, task_id: str, unit_key: str
 ) -> Transition | None:
     """After a task is given to another unit, set the variable its ``unit`` property names
     (e.g. ``department``) so the steps after it follow the new unit too. None when the task
@@ -81,6 +80,6 @@ def point_unit_variable(
     variable = (record.properties or {}).get("unit")
     if not variable:
         return None
-    wf = load_workflow(uow, engine, instance)
-    engine.host.set_task_data(wf, [task_id], {variable: unit_key})
-    return project(uow, engine, instance, wf, "system")
+    wf = load_workflow(uow, runtime, instance)
+    runtime.host.set_task_data(wf, [task_id], {variable: unit_key})
+    return project(uow, runtime, instance, wf, "system")

@@ -1,14 +1,24 @@
-"""The unit of work: one session, one transaction, committed once by the use case."""
+"""The unit of work: one session, one transaction, committed once by the use case.
+
+Work that must wait for the commit (scheduling a timer in RQ, pushing a webhook) is handed
+to :meth:`UnitOfWork.after_commit` where it arises; it runs once the commit has succeeded and
+never when the transaction rolls back. Likewise :meth:`UnitOfWork.on_rollback` undoes what
+the transaction wrote outside the database (uploaded files) when it does not commit.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.clock import Clock, SystemClock
 from engine.errors import ConflictError
 from engine.repositories import (
     InstanceRepository,
@@ -18,14 +28,18 @@ from engine.repositories import (
     WakeupRepository,
 )
 
+log = logging.getLogger(__name__)
+Callback = tuple[Callable[..., Any], tuple[Any, ...]]
+
 
 class UnitOfWork:
     """Owns a session; leaving the block without :meth:`commit` rolls everything back."""
 
     session: Session
 
-    def __init__(self, session_factory: sessionmaker):
+    def __init__(self, session_factory: sessionmaker, clock: Clock | None = None):
         self.session_factory = session_factory
+        self.clock: Clock = clock or SystemClock()
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.session_factory()
@@ -34,6 +48,9 @@ class UnitOfWork:
         self.tasks = TaskRepository(self.session)
         self.journal = JournalRepository(self.session)
         self.wakeups = WakeupRepository(self.session)
+        self._after_commit: list[Callback] = []
+        self._on_rollback: list[Callback] = []
+        self._committed = False
         return self
 
     def __exit__(
@@ -45,10 +62,28 @@ class UnitOfWork:
         # close() rolls back anything uncommitted and detaches objects without expiring
         # them, so views built inside the block stay readable after it.
         self.session.close()
+        if not self._committed:
+            _run_all(self._on_rollback, "undo after rollback")
+
+    def now(self) -> datetime:
+        """The unit of work's clock: what every row written in it is stamped with."""
+        return self.clock.now()
+
+    def after_commit(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` once the transaction has committed."""
+        self._after_commit.append((callback, args))
+
+    def on_rollback(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` if the block ends without committing."""
+        self._on_rollback.append((callback, args))
 
     def commit(self) -> None:
-        """Commit, turning a lost optimistic-lock race into :class:`ConflictError`."""
+        """Commit, turning a lost optimistic-lock race into :class:`ConflictError`; then run
+        the after-commit work (its failures are logged: the commit stands)."""
         self._guarded(self.session.commit)
+        self._committed = True
+        pending, self._after_commit = self._after_commit, []
+        _run_all(pending, "after-commit work")
 
     def flush(self) -> None:
         """Flush now so that a lost race surfaces as :class:`ConflictError` here."""
@@ -65,3 +100,11 @@ class UnitOfWork:
             if "could not serialize" in str(err) or "deadlock" in str(err):
                 raise ConflictError("concurrent change; reload and retry") from err
             raise
+
+
+def _run_all(callbacks: list[Callback], what: str) -> None:
+    for callback, args in callbacks:
+        try:
+            callback(*args)
+        except Exception:  # the transaction's outcome stands; the timer sweep catches up
+            log.exception("%s failed: %s", what, getattr(callback, "__name__", callback))

@@ -1,8 +1,16 @@
-"""Fixtures that build a seeded gridcase on SQLite or on the real PostgreSQL server."""
+"""Fixtures that build a seeded gridcase on SQLite or on the real PostgreSQL server.
+
+The schema is migrated, the processes deployed and the demo district seeded once per test
+session into a template database; each test gets a copy (a file copy for SQLite, ``CREATE
+DATABASE … TEMPLATE`` for PostgreSQL) and a clock of its own that it moves instead of
+sleeping.
+"""
 
 from __future__ import annotations
 
 import itertools
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,43 +19,78 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from engine.clock import ShiftedClock
 from web import create_app
-from workflows import schema
-from workflows.auth import issue_token
-from workflows.context import GridcaseContext, Settings, build_context
+from workflows.demo import seed_demo_org
+from workflows.services.accounts import issue_token
+from workflows.services.context import GridcaseContext
+from workflows.wiring import database
+from workflows.wiring.bootstrap import build_context
+from workflows.wiring.settings import SQLITE_PREFIX, settings_from_env
 
 PASSWORD = "test-pass-123"
+PG_TEMPLATE = "gridcase_template"
 _db_numbers = itertools.count(1)
 
 
 def make_context(url: str, **settings: Any) -> GridcaseContext:
-    ctx = build_context(Settings(database_url=url, **settings))
-    schema.prepare(ctx, demo=True, password=PASSWORD)
+    """A context on ``url`` with a clock the test moves; the database is prepared and seeded
+    unless it is a copy of the template. Uploads go to a folder beside a SQLite file unless
+    ``upload_dir`` is given."""
+    if "upload_dir" not in settings and url.startswith(SQLITE_PREFIX):
+        settings["upload_dir"] = Path(url.removeprefix(SQLITE_PREFIX)).parent / "uploads"
+    ctx = build_context(settings_from_env(database_url=url, **settings), clock=ShiftedClock())
+    if not database.is_prepared(ctx):
+        database.prepare(ctx)
+        seed_demo_org(ctx, PASSWORD)
     return ctx
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "gridcase.db"
+    make_context(f"{SQLITE_PREFIX}{path}").close()
+    with sqlite3.connect(path) as conn:  # fold the write-ahead log into the file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = postgres_server.create_database(PG_TEMPLATE)
+    uploads = tmp_path_factory.mktemp("pg-template-uploads")
+    make_context(url, upload_dir=uploads).close()
+    return PG_TEMPLATE
+
+
+def copy_sqlite_template(template: Path, folder: Path) -> str:
+    """A copy of the prepared SQLite database in ``folder``; its URL."""
+    target = folder / "gridcase.db"
+    shutil.copyfile(template, target)
+    return f"{SQLITE_PREFIX}{target}"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh empty database per test, on each backend."""
+    """A fresh prepared database per test, on each backend."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'gridcase.db'}"
-    server = request.getfixturevalue("postgres_server")
-    return server.create_database(f"t{next(_db_numbers)}")
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'gridcase.db'}"
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    return copy_sqlite_template(sqlite_template, tmp_path)
 
 
 @pytest.fixture
-def pg_url(postgres_server: Any) -> str:
-    return postgres_server.create_database(f"t{next(_db_numbers)}")
+def pg_url(postgres_server: Any, postgres_template: str) -> str:
+    return postgres_server.create_database(f"t{next(_db_numbers)}", template=postgres_template)
 
 
 @pytest.fixture
-def ctx(backend_url: str) -> Iterator[GridcaseContext]:
-    context = make_context(backend_url)
+def ctx(backend_url: str, tmp_path: Path) -> Iterator[GridcaseContext]:
+    context = make_context(backend_url, upload_dir=tmp_path / "uploads")
     yield context
     context.close()
 

@@ -1,6 +1,6 @@
 """A worker whose timer firing stalls inside its transaction, to be killed mid-job.
 
-Test-only fault injection: it wraps :func:`engine.clock.fire_due` so that, once a timer
+Test-only fault injection: it wraps :func:`engine.instance_timers.fire_due` so that, once a timer
 has fired in memory and before the commit, the process writes a mark file and sleeps.
 """
 
@@ -10,10 +10,10 @@ import os
 import time
 from pathlib import Path
 
-from engine import clock
+from engine import timers as instance_timers
 from web.cli import main
 
-_original = clock.fire_due
+_original = instance_timers.fire_due
 
 
 def _stalling_fire_due(*args, **kwargs):
@@ -24,7 +24,7 @@ def _stalling_fire_due(*args, **kwargs):
     return transition
 
 
-clock.fire_due = _stalling_fire_due
+instance_timers.fire_due = _stalling_fire_due
 
 if __name__ == "__main__":
     main(["worker"])

@@ -11,8 +11,8 @@ from flask import Flask
 
 from web import (
     api_cases,
-    api_clock,
     api_coordination,
+    api_deadlines,
     api_processes,
     api_tasks,
     errors,
@@ -24,7 +24,8 @@ from web import (
     pages_work,
     security,
 )
-from workflows.context import GridcaseContext, build_context
+from workflows.services.context import GridcaseContext
+from workflows.wiring.bootstrap import build_context
 
 
 def create_app(
@@ -55,7 +56,7 @@ def create_app(
     for module in (
         api_cases,
         api_tasks,
-        api_clock,
+        api_deadlines,
         api_processes,
         api_coordination,
         pages,

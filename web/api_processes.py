@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
+from web.api_schemas import DeployResultSchema, DeploySchema, ProcessSchema
 from web.openapi import openapi_document
-from web.schemas import DeployResultSchema, DeploySchema, ProcessSchema
+from web.request_body import json_body
 from web.security import context, login_required
-from workflows import processes
+from workflows.services import processes
 
 bp = Blueprint("api_processes", __name__, url_prefix="/api/v1")
 
@@ -37,7 +38,7 @@ def deploy_process():
 
     422 lists every problem with element and line; nothing is stored then.
     """
-    body = DeploySchema().load(request.get_json(silent=True) or {})
+    body = DeploySchema().load(json_body())
     result = processes.upload(
         context(),
         g.actor,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from web.schemas import (
+from web.api_schemas import (
     CaseDetailSchema,
     InboxQuerySchema,
     TaskCompleteSchema,
     TaskPageSchema,
     TaskSchema,
 )
+from web.request_body import files, is_multipart, json_body, json_field
 from web.security import context, login_required
-from workflows import cases
-from workflows.repositories import InboxFilter
+from workflows.services import cases
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks")
 
@@ -22,7 +22,7 @@ bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks")
 @login_required
 def list_tasks():
     args = InboxQuerySchema().load(request.args)
-    flt = InboxFilter(
+    flt = cases.InboxFilter(
         role=args["role"],
         unit_key=args["unit"],
         status=args["status"],
@@ -50,5 +50,17 @@ def unclaim(task_id: str):
 @bp.post("/<task_id>/complete")
 @login_required
 def complete(task_id: str):
-    body = TaskCompleteSchema().load(request.get_json(silent=True) or {})
-    return CaseDetailSchema().dump(cases.complete(context(), g.actor, task_id, body["data"]))
+    """Complete a task: ``data`` (JSON, or a JSON text field of a multipart form whose files
+    go to the form's photo fields by name); ``override_reason`` when a supervisor completes
+    it in the holder's place."""
+    if is_multipart():
+        body = TaskCompleteSchema().load(
+            {"data": json_field("data"), "override_reason": request.form.get("override_reason", "")}
+        )
+        photos = files()
+    else:
+        body, photos = TaskCompleteSchema().load(json_body()), {}
+    detail = cases.complete(
+        context(), g.actor, task_id, body["data"], photos=photos, reason=body["override_reason"]
+    )
+    return CaseDetailSchema().dump(detail)

@@ -1,26 +1,41 @@
-"""The ``gridcase`` command: init, run, serve, worker, bpmn, token, bench."""
+"""The ``gridcase`` command: init, run, serve, worker, users, bpmn, token — and the commands
+of installed plugins (entry points ``gridcase.commands``; the benchmarks add ``bench``)."""
 
 from __future__ import annotations
 
-import os
+import socket
 import sys
+from collections.abc import Callable
+from importlib.metadata import EntryPoints, entry_points
 from pathlib import Path
 
 import click
 
-from engine.errors import BpmnValidationError
-from workflows import processes, schema
-from workflows.auth import issue_token
-from workflows.catalog import Catalog
-from workflows.context import GridcaseContext, Settings, build_context, make_registry
-from workflows.demo_cases import seed_demo_cases
-
-DEMO_PASSWORD = "demo1234"
-EMBEDDED_DB = "sqlite:///instance/gridcase.db"
+from workflows.demo import PASSWORD as DEMO_PASSWORD
+from workflows.demo import seed_demo_cases, seed_demo_org
+from workflows.domain.bpmn_contract import bpmn_properties
+from workflows.domain.catalog import Catalog
+from workflows.domain.errors import BpmnValidationError, GridcaseError
+from workflows.services import accounts, processes
+from workflows.services.context import GridcaseContext
+from workflows.wiring import database
+from workflows.wiring.bootstrap import build_context, make_registry, start_embedded_worker
+from workflows.wiring.settings import settings_from_env
 
 
 def _context() -> GridcaseContext:
-    return build_context(Settings.from_env())
+    return build_context(settings_from_env())
+
+
+def _prepared_context() -> GridcaseContext:
+    """The context of a database that `gridcase init` (or `make run`) has prepared."""
+    ctx = _context()
+    if not database.is_prepared(ctx):
+        raise click.ClickException(
+            f"{ctx.settings.database_url} has no gridcase schema yet: run `gridcase init` "
+            "(or `make run`) first"
+        )
+    return ctx
 
 
 def _fail_on_bpmn(err: BpmnValidationError) -> None:
@@ -30,16 +45,41 @@ def _fail_on_bpmn(err: BpmnValidationError) -> None:
     sys.exit(2)
 
 
-def initialise(ctx: GridcaseContext, demo: bool, password: str) -> int:
-    """Prepare the database, turning BPMN problems into a readable exit."""
+def prepare(ctx: GridcaseContext, *, demo: bool, password: str = DEMO_PASSWORD) -> int:
+    """Migrate, deploy ``bpmn/`` and, with ``demo``, seed the demo district and its cases;
+    BPMN problems end the command with a readable list. Returns the demo users created."""
     try:
-        return schema.prepare(ctx, demo=demo, password=password)
+        database.prepare(ctx)
     except BpmnValidationError as err:
         _fail_on_bpmn(err)
+    if not demo:
         return 0
+    created = seed_demo_org(ctx, password)
+    seeded = seed_demo_cases(ctx)
+    if seeded:
+        click.echo(f"{seeded} demo cases at every stage of the loop")
+    return created
 
 
-@click.group()
+class GridcaseGroup(click.Group):
+    """The command group, with the commands installed plugins register."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(e.name for e in _plugins())})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        plugin = next((e for e in _plugins() if e.name == cmd_name), None)
+        return plugin.load() if plugin is not None else None
+
+
+def _plugins() -> EntryPoints:
+    return entry_points(group="gridcase.commands")
+
+
+@click.group(cls=GridcaseGroup)
 def main() -> None:
     """gridcase: BPMN-driven case orchestration for grid governance."""
 
@@ -50,9 +90,7 @@ def main() -> None:
 def init(demo: bool, password: str) -> None:
     """Create or upgrade the schema, deploy bpmn/, optionally seed demo data."""
     ctx = _context()
-    created = initialise(ctx, demo, password)
-    if demo:
-        seed_demo_cases(ctx)
+    created = prepare(ctx, demo=demo, password=password)
     click.echo(f"database ready ({ctx.settings.database_url}); {created} demo users created")
 
 
@@ -73,21 +111,30 @@ def _print_logins(ctx: GridcaseContext, password: str, url: str) -> None:
     click.echo(click.style(f"Open {url}/login", fg="green", bold=True))
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse early, before printing a URL, when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise click.UsageError(
+                f"port {port} on {host} is taken ({err.strerror}); "
+                f"choose another: gridcase run --port 8080 (or make run PORT=8080)"
+            ) from err
+
+
 @main.command()
 @click.option("--demo/--no-demo", default=True, help="Seed the demo district (default).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(demo: bool, host: str, port: int) -> None:
     """One command for newcomers: SQLite in ./instance, demo data, server on 127.0.0.1."""
-    os.environ.setdefault("GRIDCASE_DATABASE_URL", EMBEDDED_DB)
-    Path("instance").mkdir(exist_ok=True)
+    _check_port(host, port)
     ctx = _context()
-    initialise(ctx, demo, DEMO_PASSWORD)
+    prepare(ctx, demo=demo)
+    click.echo(f"data: {ctx.settings.database_url}, uploads in {ctx.settings.upload_dir}")
     if demo:
-        seeded = seed_demo_cases(ctx)
-        if seeded:
-            click.echo(f"{seeded} demo cases at every stage of the loop")
-    _print_logins(ctx, DEMO_PASSWORD, f"http://{host}:{port}")
+        _print_logins(ctx, DEMO_PASSWORD, f"http://{host}:{port}")
     _serve(ctx, host, port)
 
 
@@ -96,15 +143,15 @@ def run(demo: bool, host: str, port: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the API and UI with the built-in threaded server (use gunicorn in production)."""
+    _check_port(host, port)
     _serve(_context(), host, port)
 
 
 def _serve(ctx: GridcaseContext, host: str, port: int) -> None:
     from web import create_app
 
-    if not ctx.settings.redis_url:
+    if start_embedded_worker(ctx):
         click.echo("timers and jobs run in this process (no GRIDCASE_REDIS_URL)")
-        ctx.start_embedded_worker()
     create_app(context=ctx).run(host=host, port=port, threaded=True)
 
 
@@ -115,7 +162,7 @@ def worker(burst: bool) -> None:
 
     Start any number of them, on any machine that reaches PostgreSQL and Redis.
     """
-    from workflows.worker import run_worker
+    from workflows.wiring.worker import run_worker
 
     ctx = _context()
     if not ctx.settings.redis_url:
@@ -126,7 +173,7 @@ def worker(burst: bool) -> None:
 @main.command()
 def users() -> None:
     """List every account with its roles and units."""
-    ctx = _context()
+    ctx = _prepared_context()
     with ctx.uow() as uow:
         for user in uow.users.all():
             grants = ", ".join(f"{g.role}@{g.unit_key}" for g in uow.users.grants(user.id))
@@ -143,7 +190,7 @@ def bpmn() -> None:
 def bpmn_validate(paths: tuple[Path, ...]) -> None:
     """Validate BPMN files (default: every file in bpmn/)."""
     registry = make_registry(Catalog.load())
-    targets = paths or tuple(sorted(Settings.from_env().bpmn_dir.glob("*.bpmn")))
+    targets = paths or tuple(sorted(settings_from_env().bpmn_dir.glob("*.bpmn")))
     problems = []
     for path in targets:
         try:
@@ -176,11 +223,21 @@ def bpmn_deploy(paths: tuple[Path, ...], actor: str) -> None:
 @bpmn.command("list")
 def bpmn_list() -> None:
     """List deployed processes, versions and instance counts."""
-    for summary in processes.list_processes(_context()):
+    for summary in processes.list_processes(_prepared_context()):
         click.echo(f"{summary.process_id}  {summary.name}")
         for v in summary.versions:
             counts = ", ".join(f"{k}={n}" for k, n in sorted(v.instances.items())) or "no instances"
             click.echo(f"  v{v.version.version}  {v.version.deployed_at:%Y-%m-%d %H:%M}  {counts}")
+
+
+@bpmn.command("properties")
+def bpmn_properties_command() -> None:
+    """The extension properties a BPMN element may carry (the diagram ↔ code contract)."""
+    for rule in bpmn_properties(Catalog.load()):
+        where = "any element" if "*" in rule.elements else ", ".join(sorted(rule.elements))
+        need = "required; " if rule.required else ""
+        values = f" one of: {', '.join(sorted(rule.values))}" if rule.values else ""
+        click.echo(f"{rule.name}  ({need}on {where}){values}\n    {rule.meaning}")
 
 
 @main.group()
@@ -193,66 +250,38 @@ def token() -> None:
 @click.option("--name", default="cli", show_default=True)
 def token_create(username: str, name: str) -> None:
     """Create a bearer token for USERNAME and print it once."""
-    click.echo(issue_token(_context(), username, name))
+    _guarded(lambda: click.echo(accounts.issue_token(_prepared_context(), username, name)))
 
 
-@main.group()
-def bench() -> None:
-    """Benchmarks; figures go in the README."""
+@token.command("list")
+@click.argument("username", required=False)
+def token_list(username: str | None) -> None:
+    """List tokens (never their secret), all or USERNAME's."""
+
+    def show() -> None:
+        for t in accounts.list_tokens(_prepared_context(), username):
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            click.echo(f"{t.id:5}  {t.username:10} {t.name:16} {used:16}  {state}")
+
+    _guarded(show)
 
 
-@bench.command("loop")
-@click.option("--cases", "n_cases", default=200, show_default=True)
-@click.option("--threads", default=4, show_default=True)
-@click.option("--reporter", default="gw01", show_default=True)
-def bench_loop(n_cases: int, threads: int, reporter: str) -> None:
-    """Drive cases around the whole closed loop through the service layer.
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Stop the token TOKEN_ID (an id from `gridcase token list`) from working."""
 
-    Uses GRIDCASE_DATABASE_URL (a scratch SQLite file when unset); seeds the demo district.
-    """
-    from workflows.bench import run_loop
+    def revoke() -> None:
+        info = accounts.revoke_token(_prepared_context(), token_id)
+        click.echo(f"revoked token {info.id} ({info.name}) of {info.username}")
 
-    os.environ.setdefault("GRIDCASE_DATABASE_URL", "sqlite:///instance/bench.db")
-    Path("instance").mkdir(exist_ok=True)
-    ctx = _context()
-    initialise(ctx, True, DEMO_PASSWORD)
-    click.echo(run_loop(ctx, n_cases, threads, reporter).report())
+    _guarded(revoke)
 
 
-@bench.command("pages")
-@click.option("--open-cases", default=2000, show_default=True)
-@click.option("--repeat", default=20, show_default=True)
-def bench_pages(open_cases: int, repeat: int) -> None:
-    """Server time of the main pages with OPEN_CASES waiting in one inbox.
-
-    Uses GRIDCASE_DATABASE_URL (a scratch SQLite file when unset); seeds the demo district.
-    """
-    from web.bench_pages import fill, open_reviews, report, run
-
-    os.environ.setdefault("GRIDCASE_DATABASE_URL", "sqlite:///instance/bench-pages.db")
-    Path("instance").mkdir(exist_ok=True)
-    ctx = _context()
-    initialise(ctx, True, DEMO_PASSWORD)
-    fill(ctx, open_cases)
-    click.echo(report(run(ctx, DEMO_PASSWORD, repeat), open_reviews(ctx)))
-
-
-@bench.command("timers")
-@click.option("--pending", default=100_000, show_default=True)
-@click.option("--burst", default=10_000, show_default=True)
-@click.option("--rate", default=50, show_default=True, help="Steady due timers per second.")
-@click.option("--seconds", default=30, show_default=True, help="Length of the steady phase.")
-@click.option("--workers", default=2, show_default=True)
-def bench_timers(pending: int, burst: int, rate: int, seconds: int, workers: int) -> None:
-    """Pending timers in the database, a burst due at once, then a steady stream.
-
-    Needs GRIDCASE_DATABASE_URL (PostgreSQL) and GRIDCASE_REDIS_URL; starts its own workers.
-    `benchmarks/with_servers.py timers` runs it on throw-away servers.
-    """
-    from workflows.bench_timers import run
-
-    ctx = _context()
-    if not ctx.settings.redis_url or not ctx.settings.database_url.startswith("postgresql"):
-        raise click.UsageError("needs PostgreSQL and Redis: see benchmarks/with_servers.py")
-    initialise(ctx, True, DEMO_PASSWORD)
-    click.echo(run(ctx, pending, burst, rate, seconds, workers, Path("instance/bench-workers")))
+def _guarded(action: Callable[[], None]) -> None:
+    """Run a command body; a gridcase error becomes a one-line message and exit code 1."""
+    try:
+        action()
+    except GridcaseError as err:
+        raise click.ClickException(str(err)) from err

@@ -6,8 +6,10 @@ from flask import Flask, Response, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (
+from workflows.domain.errors import (
+    AuthenticationError,
     BpmnValidationError,
+    CatalogError,
     ConflictError,
     FieldErrors,
     ForbiddenError,
@@ -16,7 +18,6 @@ from engine.errors import (
     ScriptError,
     WorkflowStepError,
 )
-from workflows.errors import AuthenticationError, CatalogError
 
 STATUS: dict[type[GridcaseError], int] = {
     NotFoundError: 404,

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from web.i18n import split_title, tr
-from workflows.cases import CaseDetail
-from workflows.catalog import Catalog
-from workflows.org import OrgDirectory
+from workflows.domain.catalog import Catalog
+from workflows.domain.org import OrgDirectory
+from workflows.services.cases import CaseDetail
 
 STATUS = {
     "reported": _l("Reported"),
@@ -164,23 +164,20 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
                 element=timer.element_id,
             )
         )
-    children = {c.link_kind: c for c in detail.children}
-    for name in detail.waiting_for:
-        child = next(
-            (c for c in children.values() if c.status not in ("closed", "evaluated")), None
-        )
+    for awaited in detail.awaited:
+        child = awaited.case
         if child is not None:
             lines.append(
                 _(
                     "The process waits for message “%(name)s” from linked case "
                     "%(number)s (%(kind)s).",
-                    name=name,
+                    name=awaited.message,
                     number=child.number,
                     kind=LINKS.get(child.link_kind or "", ""),
                 )
             )
         else:
-            lines.append(_("The process waits for message “%(name)s”.", name=name))
+            lines.append(_("The process waits for message “%(name)s”.", name=awaited.message))
     return lines
 
 

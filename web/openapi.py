@@ -8,7 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from web import schemas
+from web import api_schemas as schemas
 
 
 def _json(schema: str) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 
 from web.i18n import LANGUAGES
 from web.security import context
-from workflows import auth
-from workflows.errors import AuthenticationError
+from workflows.domain.errors import AuthenticationError
+from workflows.services import accounts as auth
 
 bp = Blueprint("pages", __name__)
 

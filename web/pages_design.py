@@ -10,14 +10,14 @@ from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.security import context, login_required
-from workflows import instance_migration, processes
-from workflows.errors import BpmnProblem, BpmnValidationError
+from workflows.domain.errors import BpmnProblem, BpmnValidationError
+from workflows.services import process_migration, processes
 
 bp = Blueprint("design", __name__, url_prefix="/processes")
 
 
 def _designer() -> None:
-    processes.require_designer(g.actor)
+    processes.require_designer(context(), g.actor)
 
 
 @bp.get("", endpoint="processes")
@@ -99,10 +99,10 @@ def migrate(version_id: int):
     results = None
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("instance") if i.isdigit()]
-        results = instance_migration.migrate(ctx, g.actor, version_id, ids)
+        results = process_migration.migrate(ctx, g.actor, version_id, ids)
         moved = sum(r.ok for r in results)
         flash(_("%(done)s of %(total)s instances moved", done=moved, total=len(results)))
-    plan = instance_migration.plan(ctx, g.actor, version_id)
+    plan = process_migration.plan(ctx, g.actor, version_id)
     return render_template("process_migrate.html", plan=plan, results=results)
 
 

@@ -3,21 +3,19 @@ rule lives in ``workflows.overrides``, ``workflows.deadlines`` and ``workflows.s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.form_fields import fields_for, flash_errors, parse_local_time, read_form
+from web.form_widgets import fields_for, flash_errors, parse_local_time, read_form
 from web.i18n import tr
 from web.security import context, login_required
-from workflows import cases, deadlines, overrides, processes, supervision
-from workflows.auth import Actor
-from workflows.cases import CaseDetail
-from workflows.context import GridcaseContext
-from workflows.errors import FieldErrors, WorkflowStepError
+from workflows.domain.errors import FieldErrors, WorkflowStepError
+from workflows.services import cases, deadlines, overrides, processes, supervision
+from workflows.services.cases import CaseDetail
+from workflows.services.context import GridcaseContext
 
 bp = Blueprint("supervise", __name__)
 
@@ -114,26 +112,14 @@ def heat(process_id: str):
     return {"xml": found.xml, "heat": found.elements}
 
 
-def shortcut_schema(detail: CaseDetail, spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The part of a shortcut step's form the supervisor fills in; None when the case never
-    reached that step (the shortcut cannot be taken)."""
-    view = next((t for t in detail.tasks if t.task.element_id == spec["step"]), None)
-    if view is None:
+def override_panel(ctx: GridcaseContext, detail: CaseDetail) -> dict | None:
+    """What the case page's override panel offers; None for those who may not override."""
+    if not detail.may_override:
         return None
-    props = (view.form_schema or {}).get("properties", {})
-    return {"properties": {k: props[k] for k in spec.get("ask", ()) if k in props}}
-
-
-def override_panel(ctx: GridcaseContext, actor: Actor, detail: CaseDetail) -> dict | None:
-    """What the case page's override panel offers this actor; None for non-supervisors."""
-    if not overrides.may_override(ctx, actor, detail.case):
-        return None
-    shortcuts = []
-    for name, spec in overrides.shortcuts(ctx, detail.case).items():
-        asked = shortcut_schema(detail, spec)
-        if asked is not None:
-            fields = fields_for(asked, {}, {}, ctx.catalog, ctx.directory)
-            shortcuts.append((name, tr(spec), fields))
+    shortcuts = [
+        (s.name, tr(s.spec), fields_for(s.asked, {}, {}, ctx.catalog, ctx.directory))
+        for s in overrides.shortcuts(ctx, detail)
+    ]
     done = {t.task.element_id: t.task.title for t in detail.tasks if t.task.state == "completed"}
     return {
         "shortcuts": shortcuts,
@@ -172,10 +158,9 @@ def override(number: str):
             deadlines.resume_case(ctx, actor, number, reason)
         elif action == "shortcut":
             name = form.get("shortcut", "")
-            detail = cases.get_case(ctx, actor, number)
-            spec = overrides.shortcuts(ctx, detail.case).get(name)
-            asked = shortcut_schema(detail, spec) if spec else None
-            values = read_form(asked or {}, form, ctx.calendar.timezone)
+            offered = overrides.shortcuts(ctx, cases.get_case(ctx, actor, number))
+            asked = next((s.asked for s in offered if s.name == name), {})
+            values = read_form(asked, form, ctx.calendar.timezone)
             overrides.take_shortcut(ctx, actor, number, name, values, reason)
         elif action == "retry":
             overrides.retry(ctx, actor, number, reason)

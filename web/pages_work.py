@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -17,32 +16,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from web.form_fields import fields_for, flash_errors, parse_local_time, read_form
+from web.form_widgets import fields_for, flash_errors, parse_local_time, read_form, uploads
 from web.i18n import split_title
 from web.labels import why_waiting
 from web.pages_supervise import override_panel
 from web.security import context, login_required
-from workflows import attachments, cases, deadlines, delegation, overrides
-from workflows.context import GridcaseContext
-from workflows.errors import FieldErrors
-from workflows.intake import check_new_case
-from workflows.repositories import InboxFilter
+from workflows.domain.errors import FieldErrors
+from workflows.services import attachments, cases, deadlines, delegation
 
 bp = Blueprint("work", __name__)
-
-
-def _uploads(name: str) -> list[attachments.Upload]:
-    return [
-        attachments.Upload(f.filename or "", f.mimetype, f.stream)
-        for f in request.files.getlist(name)
-    ]
 
 
 @bp.get("/inbox")
 @login_required
 def inbox():
     args = request.args
-    flt = InboxFilter(
+    flt = cases.InboxFilter(
         status=args.get("status") or None,
         category=args.get("category") or None,
         overdue=args.get("overdue") == "1" or None,
@@ -73,12 +62,6 @@ def task(task_id: str):
     ctx = context()
     view, detail = cases.get_task(ctx, g.actor, task_id)
     schema = view.form_schema or {"properties": {}}
-    # A supervisor who may not work the task may still complete it in the holder's place.
-    overriding = (
-        view.task.state == "ready"
-        and not view.may_complete
-        and overrides.may_override(ctx, g.actor, detail.case)
-    )
     values: dict = {}
     if "department" in schema["properties"] and detail.suggested_department is not None:
         values["department"] = detail.suggested_department.key  # routing's suggestion
@@ -86,27 +69,15 @@ def task(task_id: str):
     status = 200
     if request.method == "POST":
         values = read_form(schema, request.form, ctx.calendar.timezone)
-        photo_ids: list[int] = []
+        photos = {name: uploads(name) for name in request.files}
+        reason = request.form.get("override_reason", "")
         try:
-            for name, spec in schema.get("properties", {}).items():
-                if spec.get("x-widget") == "photos":
-                    stored = attachments.store(ctx, g.actor, _uploads(name), name)
-                    if stored:
-                        values[name] = [str(i) for i in stored]
-                        photo_ids += stored
-            if overriding:
-                reason = request.form.get("override_reason", "")
-                if not reason.strip():  # named apart from a form field called "reason"
-                    raise FieldErrors({"override_reason": [_("give a reason")]})
-                number = overrides.step_past(ctx, g.actor, task_id, values, reason)
-            else:
-                number = cases.complete(ctx, g.actor, task_id, values).case.number
+            done = cases.complete(ctx, g.actor, task_id, values, photos=photos, reason=reason)
         except FieldErrors as err:
             errors, status = err.fields, 400
         else:
-            attachments.attach(ctx, g.actor, number, photo_ids, task_id)
             flash(_("Done: %(task)s", task=split_title(view.task.title)))
-            return redirect(url_for("work.case", number=number))
+            return redirect(url_for("work.case", number=done.case.number))
     fields = fields_for(schema, values, errors, ctx.catalog, ctx.directory)
     return render_template(
         "task.html",
@@ -114,7 +85,7 @@ def task(task_id: str):
         detail=detail,
         fields=fields,
         errors=errors,
-        overriding=overriding,
+        overriding=view.may_complete_in_place,
         colleagues=delegation.colleagues(ctx, g.actor, task_id) if view.may_complete else [],
     ), status
 
@@ -193,8 +164,11 @@ def report():
     errors: dict = {}
     values = request.form
     if request.method == "POST":
-        errors, detail = _report(ctx, values)
-        if detail is not None:
+        try:
+            detail = cases.report_case(ctx, g.actor, _new_case(values), uploads("photos"))
+        except FieldErrors as err:
+            errors = err.fields
+        else:
             flash(_("Reported as %(number)s", number=detail.case.number))
             return redirect(url_for("work.case", number=detail.case.number))
     return render_template(
@@ -205,41 +179,18 @@ def report():
     ), (400 if errors else 200)
 
 
-def _report(
-    ctx: GridcaseContext, values: Mapping[str, str]
-) -> tuple[dict, cases.CaseDetail | None]:
-    """Check the case and the photos together, so every problem shows at once; then keep
-    the photos and open the case."""
-    errors: dict = {}
-    try:
-        photos = attachments.check(_uploads("photos"))
-    except FieldErrors as err:
-        errors |= err.fields
-        photos = []
-    try:
-        new = cases.NewCase(
-            category=values.get("category", ""),
-            description=values.get("description", "").strip(),
-            title=values.get("title", "").strip(),
-            priority=values.get("priority") or "normal",
-            channel=values.get("channel") or "grid_worker",
-            grid=values.get("grid") or None,
-            lat=_float(values.get("lat")),
-            lon=_float(values.get("lon")),
-            address=values.get("address", "").strip(),
-        )
-        check_new_case(ctx, new)
-    except FieldErrors as err:
-        errors |= err.fields
-    if errors:
-        return errors, None
-    ids = attachments.keep(ctx, g.actor, photos)
-    try:
-        detail = cases.report_case(ctx, g.actor, replace(new, photos=[str(i) for i in ids]))
-    except FieldErrors as err:
-        return err.fields, None
-    attachments.attach(ctx, g.actor, detail.case.number, ids)
-    return {}, detail
+def _new_case(values: Mapping[str, str]) -> cases.NewCase:
+    return cases.NewCase(
+        category=values.get("category", ""),
+        description=values.get("description", "").strip(),
+        title=values.get("title", "").strip(),
+        priority=values.get("priority") or "normal",
+        channel=values.get("channel") or "grid_worker",
+        grid=values.get("grid") or None,
+        lat=_float(values.get("lat")),
+        lon=_float(values.get("lon")),
+        address=values.get("address", "").strip(),
+    )
 
 
 def _float(raw: str | None) -> float | None:
@@ -261,7 +212,7 @@ def case(number: str):
         waiting_lines=waiting,
         element_names={t.task.element_id: t.task.title for t in detail.tasks},
         task_views={t.task.id: t for t in detail.tasks},
-        overrides_panel=override_panel(ctx, g.actor, detail),
+        overrides_panel=override_panel(ctx, detail),
     )
 
 

@@ -13,9 +13,9 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from workflows import auth
-from workflows.context import GridcaseContext
-from workflows.errors import AuthenticationError
+from workflows.domain.errors import AuthenticationError
+from workflows.services import accounts as auth
+from workflows.services.context import GridcaseContext
 
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])

@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from web.cli import main
-from workflows import cases, processes
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import cases, processes
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 GRID1 = "339901001001001"

@@ -17,8 +17,8 @@ from tests.app_fixtures import PASSWORD, make_context
 from tests.browser import chromium, screenshot, serving
 from tests.processes.helpers import accepted, step
 from web import create_app
-from workflows.context import GridcaseContext
-from workflows.models import Attachment
+from workflows.adapters.models import Attachment
+from workflows.services.context import GridcaseContext
 
 pytestmark = pytest.mark.browser
 
@@ -282,8 +282,10 @@ def test_designer_sees_the_error_on_the_element_then_deploys_and_migrates(site) 
     screenshot(page, "process-migrate")
     page.click("form.card button[type=submit]")
     assert f"{running} ✓" in page.inner_text(".results")
-    page.goto(f"{base}/cases/{running}")
-    assert "迁移到新版本" in page.inner_text("#timeline")
+    assert page.goto(f"{base}/cases/{running}").status == 403  # designers read no case data
+    dispatcher = login(browser, base, "cd01")
+    dispatcher.goto(f"{base}/cases/{running}")
+    assert "迁移到新版本" in dispatcher.inner_text("#timeline")
 
 
 def test_handler_delegates_a_task_and_names_a_substitute(site) -> None:

@@ -1,5 +1,6 @@
-"""Photos and files: type checked by content, size and count limits, stored under the
-configured directory, readable only by those who may see the case."""
+"""Photos and files: type checked by content, size and count limits, kept with the case in
+the transaction that brings them (or not at all), readable only by those who may see the
+case — designers and device gateways included, who see no case data."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.app_fixtures import make_context
-from workflows import attachments, cases
-from workflows.attachments import MAX_BYTES, MAX_FILES, Upload
-from workflows.auth import load_actor
-from workflows.errors import FieldErrors, ForbiddenError
+from tests.processes.helpers import accepted, step
+from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.services import attachments, cases
+from workflows.services.accounts import load_actor
+from workflows.services.attachments import MAX_BYTES, MAX_FILES, Upload
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+GRID1 = "339901001001001"
 
 
 def _upload(name: str = "a.png", kind: str = "image/png", data: bytes = PNG) -> Upload:
@@ -28,29 +31,78 @@ def ctx_with_uploads(backend_url: str, tmp_path: Path):
     context.close()
 
 
-def test_limits_storage_and_who_may_read(ctx_with_uploads) -> None:
+@pytest.mark.parametrize(
+    "upload",
+    [
+        _upload("x.png", "image/png", b"GIF89a..."),  # a PNG by name, not by content
+        _upload("x.exe", "application/x-msdownload", b"MZ"),
+        _upload(data=PNG + b"\0" * MAX_BYTES),
+        _upload("x.webp", "image/webp", b"RIFF\0\0\0\0<html>"),  # RIFF, but not WebP
+    ],
+)
+def test_a_refused_file_keeps_nothing(ctx_with_uploads, upload: Upload) -> None:
     ctx, folder = ctx_with_uploads
     gw01 = load_actor(ctx, "gw01")
     with pytest.raises(FieldErrors) as err:
-        attachments.store(ctx, gw01, [_upload("x.png", "image/png", b"GIF89a...")])
-    assert "photos" in err.value.fields  # a PNG by name, not by content
-    with pytest.raises(FieldErrors):
-        attachments.store(ctx, gw01, [_upload("x.exe", "application/x-msdownload", b"MZ")])
-    with pytest.raises(FieldErrors):
-        attachments.store(ctx, gw01, [_upload(data=PNG + b"\0" * MAX_BYTES)])
-    with pytest.raises(FieldErrors):
-        attachments.store(ctx, gw01, [_upload() for _ in range(MAX_FILES + 1)])
-    assert not folder.exists() or not any(folder.iterdir())  # nothing kept from refusals
+        cases.report_case(ctx, gw01, cases.NewCase("02", "占道", grid=GRID1), [upload])
+    assert "photos" in err.value.fields
+    assert not folder.exists() or not any(folder.iterdir())
+    with ctx.uow() as uow:
+        assert uow.cases.count() == 0
 
-    ids = attachments.store(ctx, gw01, [_upload("现场.png")])
-    number = cases.report_case(
-        ctx, gw01, cases.NewCase("02", "占道", grid="339901001001001", photos=[str(i) for i in ids])
-    ).case.number
-    attachments.attach(ctx, gw01, number, ids)
+
+def test_too_many_files_and_a_bad_case_are_told_together(ctx_with_uploads) -> None:
+    ctx, _folder = ctx_with_uploads
+    many = [_upload() for _ in range(MAX_FILES + 1)]
+    with pytest.raises(FieldErrors) as err:
+        cases.report_case(ctx, load_actor(ctx, "gw01"), cases.NewCase("99", "x", grid=GRID1), many)
+    assert {"photos", "category", "description"} <= set(err.value.fields)
+
+
+def test_photos_are_kept_with_the_report_and_read_by_who_sees_the_case(ctx_with_uploads) -> None:
+    ctx, folder = ctx_with_uploads
+    gw01 = load_actor(ctx, "gw01")
+    detail = cases.report_case(
+        ctx, gw01, cases.NewCase("02", "占道", grid=GRID1), [_upload("现场.png")]
+    )
+    ids = [a.id for a in detail.attachments]
+    assert len(ids) == 1 and detail.case.photos == [str(ids[0])]
 
     row, path = attachments.open_file(ctx, load_actor(ctx, "cd01"), ids[0])  # its community
     assert path.parent == folder and path.read_bytes() == PNG and row.file_name == "现场.png"
-    with pytest.raises(ForbiddenError):
-        attachments.open_file(ctx, load_actor(ctx, "gw04"), ids[0])  # another community's grid
-    detail = cases.get_case(ctx, gw01, number)
-    assert [a.id for a in detail.attachments] == ids
+    for outsider in ("gw04", "designer", "iot-gw"):  # another community; no case role at all
+        with pytest.raises(ForbiddenError):
+            attachments.open_file(ctx, load_actor(ctx, outsider), ids[0])
+
+
+def test_photos_of_a_completed_step_belong_to_the_step(ctx_with_uploads) -> None:
+    ctx, folder = ctx_with_uploads
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg"})
+    step(ctx, number, "sign", "dh-cg", {"decision": "accept"})
+    handle = next(
+        t
+        for t in cases.get_case(ctx, load_actor(ctx, "admin"), number).tasks
+        if t.task.element_id == "handle" and t.task.state == "ready"
+    )
+    handler = load_actor(ctx, "dh-cg")
+    with pytest.raises(FieldErrors) as err:  # the form and the files are checked together
+        cases.complete(ctx, handler, handle.task.id, {}, photos={"photos": [_upload(data=b"x")]})
+    assert set(err.value.fields) == {"result", "photos"}
+    with pytest.raises(FieldErrors) as err:  # a field that takes no files
+        cases.complete(
+            ctx, handler, handle.task.id, {"result": "已清理"}, photos={"result": [_upload()]}
+        )
+    assert set(err.value.fields) == {"result"}
+    assert not folder.exists() or not any(folder.iterdir())
+
+    detail = cases.complete(
+        ctx, handler, handle.task.id, {"result": "已清理"}, photos={"photos": [_upload("后.png")]}
+    )
+    (photo,) = detail.attachments
+    assert photo.task_id == handle.task.id and photo.file_name == "后.png"
+    done = next(t for t in detail.tasks if t.task.id == handle.task.id)
+    completed = next(
+        e for e in detail.history if e.action == "completed" and e.task_id == done.task.id
+    )
+    assert completed.payload["photos"] == [str(photo.id)]

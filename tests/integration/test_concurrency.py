@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 
 from engine.errors import ConflictError
-from workflows import cases
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.statuses import STATUSES
+from workflows.domain.statuses import STATUSES
+from workflows.services import cases
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 GRID1 = "339901001001001"
 

@@ -9,11 +9,11 @@ import pytest
 
 from engine.db import utcnow
 from tests.processes.helpers import accepted, ready, step
-from workflows import cases, delegation
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.errors import FieldErrors, ForbiddenError
-from workflows.repositories import InboxFilter
+from workflows.adapters.repositories import InboxFilter
+from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.services import cases, delegation
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 
 def _signing(ctx: GridcaseContext) -> tuple[str, str]:
@@ -49,7 +49,7 @@ def test_substitute_acts_only_inside_the_range(ctx: GridcaseContext) -> None:
     absent = load_actor(ctx, "dh-cg")
     cases.claim(ctx, absent, task_id)
     stand_in = load_actor(ctx, "dh-jt")
-    assert not cases.may_work(stand_in, ready(ctx, number)[0])
+    assert not ctx.permissions.may_work(stand_in, ready(ctx, number)[0])
 
     later = utcnow() + timedelta(days=1)
     future = delegation.set_substitute(

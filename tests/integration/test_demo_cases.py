@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from workflows import supervision
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.demo_cases import seed_demo_cases
-from workflows.models import Case
+from workflows.adapters.models import Case
+from workflows.demo.cases import seed_demo_cases
+from workflows.services import supervision
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 
 def test_demo_cases_cover_the_loop_and_are_seeded_once(ctx: GridcaseContext) -> None:

@@ -9,10 +9,11 @@ import pytest
 
 from engine.deployment import BpmnSource, deploy
 from tests.processes.helpers import accepted, ready, report, step
-from workflows import cases, instance_migration
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.errors import ForbiddenError
+from workflows.domain.errors import ForbiddenError
+from workflows.services import cases
+from workflows.services import process_migration as instance_migration
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "closed_loop.bpmn"
 
@@ -68,7 +69,9 @@ def test_preview_then_move_with_a_result_per_instance(ctx: GridcaseContext) -> N
     assert (task.element_id, task.assignee, task.due_at) == ("review", "cd01", due_before)
     step(ctx, at_review, "review", "cd01", {"decision": "accept"})
     assert [t.element_id for t in ready(ctx, at_review)] == ["dispatch_v2"]
-    detail = cases.get_case(ctx, designer, at_review)
+    with pytest.raises(ForbiddenError):  # a designer moves cases but reads no case data
+        cases.get_case(ctx, designer, at_review)
+    detail = cases.get_case(ctx, load_actor(ctx, "cd01"), at_review)
     migrated = [e for e in detail.history if e.action == "migrated"]
     assert migrated and migrated[0].payload["to"] == 2
 

@@ -7,19 +7,20 @@ from datetime import timedelta
 
 import pytest
 
-from engine import clock, steering
+from engine import steering
+from engine import timers as instance_timers
 from engine.db import utcnow
 from tests.processes.helpers import accepted, ready, step
-from workflows import cases, overrides, supervision, timers
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.errors import (
+from workflows.domain.errors import (
     ConflictError,
     FieldErrors,
     ForbiddenError,
     NotFoundError,
     WorkflowStepError,
 )
+from workflows.services import cases, overrides, supervision, timers
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 
 def _signing(ctx: GridcaseContext) -> str:
@@ -103,9 +104,15 @@ def test_complete_a_step_in_the_holders_place(ctx: GridcaseContext) -> None:
     number = _signing(ctx)
     task_id = ready(ctx, number)[0].id
     cases.claim(ctx, load_actor(ctx, "dh-sj"), task_id)
+    with pytest.raises(FieldErrors) as err:  # in the holder's place, only with a reason
+        cases.complete(ctx, sup, task_id, {"decision": "accept"})
+    assert set(err.value.fields) == {"override_reason"}
     with pytest.raises(FieldErrors):
-        overrides.step_past(ctx, sup, task_id, {"decision": "maybe"}, "代为签收")
-    overrides.step_past(ctx, sup, task_id, {"decision": "accept"}, "处置员联系不上，代为签收")
+        cases.complete(ctx, sup, task_id, {"decision": "maybe"}, reason="代为签收")
+    with pytest.raises(ForbiddenError):  # a grid worker neither holds it nor supervises
+        cases.complete(ctx, load_actor(ctx, "gw01"), task_id, {"decision": "accept"}, reason="x")
+    reason = "处置员联系不上，代为签收"
+    cases.complete(ctx, sup, task_id, {"decision": "accept"}, reason=reason)
     assert [t.element_id for t in ready(ctx, number)] == ["handle"]
     completed = _journal(ctx, number, "completed")[-1]
     assert (completed.actor, completed.element_id) == ("sup01", "sign")
@@ -151,12 +158,12 @@ def test_a_step_failing_in_the_background_waits_for_a_retry(ctx: GridcaseContext
     detail = cases.get_case(ctx, sup, number)
     with ctx.uow() as uow:  # … so break the data underneath, as a faulty release might
         instance = uow.instances.get(detail.case.instance_id)
-        steering.edit_data(uow, ctx.engine, instance, {"category": "99"}, "test", "坏数据")
+        steering.edit_data(uow, ctx.runtime, instance, {"category": "99"}, "test", "坏数据")
         uow.commit()
     overdue = next(t for t in detail.timers if t.kind == "overdue")
     with ctx.uow() as uow:  # the sign deadline passes
-        clock.move_timer(
-            uow, ctx.engine, detail.case.instance_id, overdue.task_id, utcnow(), "test", "过期"
+        instance_timers.move_timer(
+            uow, ctx.runtime, detail.case.instance_id, overdue.task_id, utcnow(), "test", "过期"
         )
         uow.commit()
 

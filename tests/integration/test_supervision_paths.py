@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from workflows import cases, timers
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import cases, timers
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 GRID1 = "339901001001001"
 STREET1 = "339901001000000"
@@ -23,9 +22,9 @@ def _overdue_case(ctx: GridcaseContext) -> cases.CaseDetail:
     )
     detail = cases.complete(ctx, dispatcher, detail.tasks[0].task.id, {"decision": "accept"})
     dispatch = next(t.task.id for t in detail.tasks if t.task.state == "ready")
-    deadline = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    deadline = (ctx.clock.now() + timedelta(hours=4)).isoformat()
     cases.complete(ctx, dispatcher, dispatch, {"department": "dept-cg", "deadline": deadline})
-    time.sleep(1.2)
+    ctx.clock.advance(days=2)
     instance = detail.case.instance_id or 0
     while timers.fire(ctx, instance):  # warning, then overdue
         pass

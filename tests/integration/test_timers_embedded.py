@@ -1,25 +1,22 @@
-"""The embedded default runs timers in-process on SQLite: evaluation closes by itself."""
+"""The embedded default runs timers in-process on SQLite: evaluation closes by itself.
+
+The test moves the clock past the evaluation limit (7 days) and waits, in real time, only
+for the in-process worker thread's next poll."""
 
 from __future__ import annotations
 
-import copy
-
-from tests.app_fixtures import PASSWORD
+from tests.app_fixtures import make_context
 from tests.worker_process import wait_for
-from workflows import cases, schema
-from workflows.auth import load_actor
-from workflows.catalog import Catalog
-from workflows.context import GridcaseContext, Settings
+from workflows.services import cases
+from workflows.services.accounts import load_actor
+from workflows.wiring.bootstrap import start_embedded_worker
 
 GRID1 = "339901001001001"
 
 
 def test_unanswered_evaluation_closes_as_satisfied_by_default(sqlite_url: str) -> None:
-    raw = copy.deepcopy(Catalog.load().raw)
-    raw["step_limits"]["evaluate"] = {"hours": 2 / 3600}  # two seconds
-    ctx = GridcaseContext(Settings(database_url=sqlite_url), catalog=Catalog(raw))
-    schema.prepare(ctx, demo=True, password=PASSWORD)
-    ctx.start_embedded_worker()
+    ctx = make_context(sqlite_url)
+    assert start_embedded_worker(ctx)
     try:
         detail = cases.report_case(
             ctx, load_actor(ctx, "gw01"), cases.NewCase("02", "井盖松动 loose cover", grid=GRID1)
@@ -31,6 +28,7 @@ def test_unanswered_evaluation_closes_as_satisfied_by_default(sqlite_url: str) -
         on_spot = next(t.task.id for t in detail.tasks if t.task.state == "ready")
         detail = cases.complete(ctx, load_actor(ctx, "gw01"), on_spot, {"result": "已固定"})
         assert detail.case.status == "closed"
+        ctx.clock.advance(days=8)  # nobody evaluates within the 7-day limit
 
         admin = load_actor(ctx, "admin")
         closed = wait_for(

@@ -12,9 +12,9 @@ import pytest
 from tests.app_fixtures import make_context
 from tests.servers import RedisServer
 from tests.worker_process import WorkerProcess, wait_for
-from workflows import cases
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import cases
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 GRID1 = "339901001001001"

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from tests.app_fixtures import make_context
 from tests.worker_process import wait_for
-from workflows import cases, deadlines
-from workflows.auth import load_actor
+from workflows.services import cases, deadlines
+from workflows.services.accounts import load_actor
 
 GRID1 = "339901001001001"
 

@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from engine.db import utcnow
 from engine.models import TaskRecord
-from workflows import cases, timers
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import cases, timers
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 GRID1 = "339901001001001"
 COMMUNITY1 = "339901001001000"
@@ -33,7 +32,9 @@ def step(
     """Complete the first ready task ``element`` of a case that ``user`` may work on."""
     actor = load_actor(ctx, user)
     task = next(
-        t for t in ready(ctx, number) if t.element_id == element and cases.may_work(actor, t)
+        t
+        for t in ready(ctx, number)
+        if t.element_id == element and ctx.permissions.may_work(actor, t)
     )
     return cases.complete(ctx, actor, task.id, data)
 
@@ -72,5 +73,6 @@ def child(ctx: GridcaseContext, number: str, kind: str) -> str:
     return next(c for c in detail.children if c.link_kind == kind).number
 
 
-def soon(seconds: float = 1.0) -> str:
-    return (utcnow() + timedelta(seconds=seconds)).isoformat()
+def after(ctx: GridcaseContext, **delta: float) -> str:
+    """A time ``delta`` after the test's clock (which the test then moves past it)."""
+    return (ctx.clock.now() + timedelta(**delta)).isoformat()

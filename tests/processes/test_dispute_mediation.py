@@ -3,12 +3,10 @@ straight to the street with a stability alert, and a broken agreement reopening 
 
 from __future__ import annotations
 
-import time
-
 from tests.processes.helpers import COMMUNITY1, STREET1, fire_until_quiet, ready, report, step
-from workflows import cases, notifications
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import cases, notifications
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 FAILED = {"outcome": "failure", "notes": "双方各执一词"}
 AGREED = {"outcome": "success", "agreement": "甲方赔偿乙方500元，双方和解", "notes": "调解成功"}
@@ -67,13 +65,12 @@ def test_high_risk_goes_to_the_street_with_a_stability_alert(ctx: GridcaseContex
 
 
 def test_a_broken_agreement_reopens_the_case(ctx: GridcaseContext) -> None:
-    ctx.catalog.step_limits["mediation_followup"] = {"hours": 0.0003}  # ~1 s for the test
     number = _dispute(ctx)
     detail = step(ctx, number, "mediate_grid", "gw01", AGREED)
     assert detail.case.status == "closed"  # waiting for the follow-up visit
     assert detail.case.closed_at is not None
     assert ready(ctx, number) == []
-    time.sleep(1.2)
+    ctx.clock.advance(days=31)  # the follow-up visit is 30 days after the agreement
     fire_until_quiet(ctx, number)
     assert [t.element_id for t in ready(ctx, number)] == ["followup_visit"]
     detail = step(ctx, number, "followup_visit", "gw01", {"holds": False, "visit_notes": "反悔"})
@@ -85,7 +82,7 @@ def test_a_broken_agreement_reopens_the_case(ctx: GridcaseContext) -> None:
 
     step(ctx, number, "assess_risk", "cd01", {"risk": "medium", "parties": "张某、李某"})
     step(ctx, number, "mediate_grid", "gw01", AGREED)
-    time.sleep(1.2)
+    ctx.clock.advance(days=31)
     fire_until_quiet(ctx, number)
     detail = step(ctx, number, "followup_visit", "gw01", {"holds": True, "visit_notes": "已履行"})
     assert detail.case.status == "evaluated"

@@ -3,21 +3,19 @@ department missing the time box is recorded; the decision dispatches lead and co
 
 from __future__ import annotations
 
-import time
-
 from tests.processes.helpers import (
     STREET1,
     accepted,
+    after,
     child,
     fire_until_quiet,
     later,
     ready,
-    soon,
     step,
 )
-from workflows import cases
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import cases
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 
 def _decide(ctx: GridcaseContext, conference: str) -> None:
@@ -54,7 +52,11 @@ def test_dispatch_to_conference_with_a_department_missing_the_time_box(
         conference,
         "convene",
         "sd01",
-        {"invited": ["dept-cg", "dept-ga", "dept-zj"], "opinion_due": soon(1.5), "agenda": "占道"},
+        {
+            "invited": ["dept-cg", "dept-ga", "dept-zj"],
+            "opinion_due": after(ctx, hours=4),
+            "agenda": "占道",
+        },
     )
     opinions = ready(ctx, conference)
     assert sorted(t.unit_key for t in opinions) == ["dept-cg", "dept-ga", "dept-zj"]
@@ -66,7 +68,7 @@ def test_dispatch_to_conference_with_a_department_missing_the_time_box(
         )
     assert [t.element_id for t in ready(ctx, conference)] == ["give_opinion"]
 
-    time.sleep(1.6)
+    ctx.clock.advance(hours=5)
     fire_until_quiet(ctx, conference)  # dept-zj misses the box; the conference goes on
     detail = cases.get_case(ctx, load_actor(ctx, "admin"), conference)
     assert [(m.department_key, m.kind) for m in detail.marks] == [("dept-zj", "conference_missed")]
@@ -108,8 +110,9 @@ def test_two_returns_send_the_case_to_the_conference(ctx: GridcaseContext) -> No
 
 def test_supervision_sends_an_overdue_case_to_the_conference(ctx: GridcaseContext) -> None:
     number = accepted(ctx)
-    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg", "deadline": soon(1)})
-    time.sleep(1.2)
+    deadline = after(ctx, hours=4)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg", "deadline": deadline})
+    ctx.clock.advance(days=2)
     fire_until_quiet(ctx, number)
     step(ctx, number, "supervise", "sup-dh", {"decision": "joint_conference", "notice": "推诿"})
     conference = child(ctx, number, "joint_conference")

@@ -8,10 +8,10 @@ import pytest
 from engine.db import utcnow
 from engine.errors import FieldErrors, ForbiddenError
 from tests.processes.helpers import GRID1, ready, step
-from workflows import cases, sensors
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.sensors import Alert
+from workflows.services import cases, sensors
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
+from workflows.services.sensors import Alert
 
 
 def _alert(device: str = "WM-0001", **kw) -> Alert:

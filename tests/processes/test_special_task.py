@@ -3,18 +3,16 @@ supervised, a summary; by hand or from a catalog rule."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 
-from engine.db import utcnow
 from engine.errors import FieldErrors, ForbiddenError
 from tests.processes.helpers import DISTRICT, STREET1, fire_until_quiet, ready, step
-from workflows import cases, notifications, special_tasks
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
-from workflows.special_tasks import SpecialTaskRequest
+from workflows.services import cases, notifications, special_tasks
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
+from workflows.services.special_tasks import SpecialTaskRequest
 
 
 def test_twelve_grids_with_two_non_responders(ctx: GridcaseContext) -> None:
@@ -27,7 +25,7 @@ def test_twelve_grids_with_two_non_responders(ctx: GridcaseContext) -> None:
             title="燃气安全排查",
             instructions="检查沿街商铺燃气软管",
             category="13",
-            deadline=utcnow() + timedelta(seconds=3),
+            deadline=ctx.clock.now() + timedelta(hours=4),
         ),
     )
     number = detail.case.number
@@ -50,7 +48,7 @@ def test_twelve_grids_with_two_non_responders(ctx: GridcaseContext) -> None:
                 task.id,
                 {"answer_text": "已排查", "issues_found": 1},
             )
-    time.sleep(3.2)
+    ctx.clock.advance(hours=5)
     fire_until_quiet(ctx, number)
     detail = cases.get_case(ctx, supervisor, number)
     summary = detail.data["summary"]

@@ -3,8 +3,6 @@ supervised and marked late; joint handling; the street rates each department."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from engine.errors import FieldErrors
@@ -17,13 +15,12 @@ from tests.processes.helpers import (
     ready,
     step,
 )
-from workflows import assessment, cases
-from workflows.auth import load_actor
-from workflows.context import GridcaseContext
+from workflows.services import assessment, cases
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
 
 
 def test_whistle_with_a_late_department(ctx: GridcaseContext) -> None:
-    ctx.catalog.step_limits["callin_urgent"] = {"hours": 0.0004}  # ~1.4 s for the test
     number = at_street(ctx)
     step(
         ctx,
@@ -40,7 +37,7 @@ def test_whistle_with_a_late_department(ctx: GridcaseContext) -> None:
         ("report_in", "dept-ga"),
     ]
     step(ctx, whistle, "report_in", "dh-cg", {"officer": "王队长", "phone": "13800000000"})
-    time.sleep(1.6)
+    ctx.clock.advance(hours=3)  # the urgent report-in limit is 2 hours
     fire_until_quiet(ctx, whistle)  # dept-ga is late: supervision task + late mark
     waiting = ready(ctx, whistle)
     assert sorted((t.element_id, t.role, t.unit_key) for t in waiting) == [

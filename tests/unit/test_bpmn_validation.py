@@ -9,14 +9,15 @@ import pytest
 from engine.deployment import read_source
 from engine.errors import BpmnValidationError
 from engine.spec_registry import SpecRegistry
-from workflows.catalog import Catalog
+from workflows.domain.catalog import Catalog
+from workflows.wiring.bootstrap import make_registry
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "closed_loop.bpmn"
 
 
 @pytest.fixture(scope="module")
 def registry() -> SpecRegistry:
-    return SpecRegistry(Catalog.load().lanes, ("unit",))
+    return make_registry(Catalog.load())
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +78,50 @@ def test_bad_timer_expression_is_reported(registry: SpecRegistry, source) -> Non
     xml = source.xml.replace(b"</bpmn:process>", timer + b"</bpmn:process>", 1)
     problems = _problems(registry, xml, source.forms)
     assert any(p.element_id == "t_bad" and "timer" in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "element", "says"),
+    [
+        (
+            b'name="status" value="registered"',
+            b'name="stauts" value="registered"',
+            "dispatch",
+            "unknown property 'stauts'",
+        ),
+        (
+            b'name="status" value="registered"',
+            b'name="status" value="done"',
+            "dispatch",
+            "status='done' is not one of",
+        ),
+        (
+            b'name="emit" value="overdue"',
+            b'name="emit" value="fire_alarm"',
+            None,
+            "emit='fire_alarm' is not one of",
+        ),
+        (
+            b'name="unit" value="review_unit"',
+            b'name="colour" value="review_unit"',
+            "review",
+            "no spiffworkflow property 'unit'",
+        ),
+        (
+            b'name="timer" value="overdue"',
+            b'name="due" value="overdue"',
+            None,
+            "property 'due' does not belong on a boundaryEvent",
+        ),
+    ],
+)
+def test_the_property_contract_is_checked_at_deploy(
+    registry: SpecRegistry, source, before: bytes, after: bytes, element: str | None, says: str
+) -> None:
+    xml = source.xml.replace(before, after, 1)
+    problems = _problems(registry, xml, source.forms)
+    found = [p for p in problems if says in p.message]
+    assert found, problems
+    assert found[0].line is not None
+    if element:
+        assert found[0].element_id == element

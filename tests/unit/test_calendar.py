@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from workflows.calendar import WorkCalendar
+from workflows.domain.calendar import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

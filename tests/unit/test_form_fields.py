@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from web.form_fields import read_form
+from web.form_widgets import read_form
 
 SCHEMA = {
     "properties": {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.host import ReadyTask
-from workflows.catalog import Catalog
-from workflows.errors import NotFoundError
-from workflows.org import OrgDirectory, Unit, unit_path
-from workflows.routing import LaneAssigner, review_unit_for, suggested_department
+from engine.assignment import ReadyTask
+from workflows.domain.catalog import Catalog
+from workflows.domain.errors import NotFoundError
+from workflows.domain.org import OrgDirectory, Unit, unit_path
+from workflows.domain.routing import LaneAssigner, review_unit_for, suggested_department
 
 
 def _tree() -> OrgDirectory:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.statuses import OPEN311_STATUS, derive_status
+from workflows.domain.statuses import OPEN311_STATUS, derive_status
 
 
 @dataclass

@@ -1,0 +1,334 @@
+"""marshmallow schemas for the API: what comes in and what goes out."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+
+from web.security import context
+
+
+def unit_ref(key: str | None) -> dict[str, Any] | None:
+    """A unit key with its names, for display."""
+    if not key:
+        return None
+    directory = context().directory
+    if key not in directory:
+        return {"key": key, "name_zh": key, "name_en": key, "level": None}
+    unit = directory.get(key)
+    return {"key": unit.key, "name_zh": unit.name_zh, "name_en": unit.name_en, "level": unit.level}
+
+
+class UnitRefSchema(Schema):
+    key = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    level = fields.String(allow_none=True)
+
+
+class CaseCreateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fields.String(required=True, validate=validate.Length(equal=2))
+    description = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    priority = fields.String(load_default="normal")
+    channel = fields.String(load_default="grid_worker")
+    grid = fields.String(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    photos = fields.Raw(load_default=None, load_only=True)
+    event_code = fields.String(load_default=None, allow_none=True)
+    reporter_name = fields.String(load_default="", validate=validate.Length(max=100))
+    reporter_phone = fields.String(load_default="", validate=validate.Length(max=40))
+
+
+    @validates("photos")
+    def _photos_are_files(self, value: object, **_: object) -> None:
+        if value is not None:
+            raise ValidationError("send photos as files of a multipart/form-data request")
+
+    @post_load
+    def _drop_photos(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+        data.pop("photos", None)
+        return data
+
+
+class TaskCompleteSchema(Schema):
+    data = fields.Dict(keys=fields.String(), required=True)
+    override_reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CaseSummarySchema(Schema):
+    number = fields.String()
+    status = fields.String()
+    category = fields.String()
+    category_name = fields.Method("_category_name")
+    priority = fields.String()
+    title = fields.String()
+    grid = fields.Function(lambda c: unit_ref(c.grid_key))
+    deadline = fields.DateTime(allow_none=True)
+
+    def _category_name(self, case: Any) -> str:
+        return context().catalog.category(case.category).name_zh
+
+
+class CaseSchema(CaseSummarySchema):
+    process_id = fields.String()
+    stream = fields.String()
+    event_code = fields.String(allow_none=True)
+    channel = fields.String()
+    description = fields.String()
+    address = fields.String()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    photos = fields.List(fields.String())
+    review_unit = fields.Function(lambda c: unit_ref(c.review_unit_key))
+    department = fields.Function(lambda c: unit_ref(c.department_key))
+    reporter_name = fields.String()
+    return_count = fields.Integer()
+    rework_count = fields.Integer()
+    escalation_count = fields.Integer()
+    satisfaction = fields.String(allow_none=True)
+    alert_level = fields.String()
+    suspended = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class TaskSchema(Schema):
+    """A task view (``TaskView``): the projected task plus its case summary."""
+
+    id = fields.Function(lambda v: v.task.id)
+    name = fields.Function(lambda v: v.task.element_id)
+    title = fields.Function(lambda v: v.task.title)
+    state = fields.Function(lambda v: v.task.state)
+    role = fields.Function(lambda v: v.task.role)
+    unit = fields.Function(lambda v: unit_ref(v.task.unit_key))
+    assignee = fields.Function(lambda v: v.task.assignee)
+    created_at = fields.Function(lambda v: v.task.created_at.isoformat())
+    due_at = fields.Function(lambda v: v.task.due_at.isoformat() if v.task.due_at else None)
+    completed_at = fields.Function(
+        lambda v: v.task.completed_at.isoformat() if v.task.completed_at else None
+    )
+    completed_by = fields.Function(lambda v: v.task.completed_by)
+    overdue = fields.Boolean()
+    form = fields.Function(lambda v: v.task.form)
+    may_complete = fields.Boolean()
+    case = fields.Function(lambda v: CaseSummarySchema().dump(v.case))
+
+
+class TaskDetailSchema(TaskSchema):
+    form_schema = fields.Dict(allow_none=True)
+
+
+class HistoryEntrySchema(Schema):
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task_id = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    payload = fields.Dict()
+
+
+class LinkedCaseSchema(CaseSummarySchema):
+    link_kind = fields.String(allow_none=True)
+    process_id = fields.String()
+
+
+class DepartmentMarkSchema(Schema):
+    department = fields.Function(lambda m: unit_ref(m.department_key))
+    kind = fields.String()
+    on_time = fields.Boolean(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    comment = fields.String()
+    at = fields.DateTime()
+
+
+class SensorReadingSchema(Schema):
+    device_id = fields.String()
+    kind = fields.String()
+    reading = fields.Dict()
+    observed_at = fields.DateTime()
+    received_at = fields.DateTime()
+
+
+class CaseDetailSchema(Schema):
+    case = fields.Nested(CaseSchema)
+    parent = fields.Nested(LinkedCaseSchema, allow_none=True)
+    children = fields.List(fields.Nested(LinkedCaseSchema))
+    merged = fields.List(fields.Nested(LinkedCaseSchema))
+    waiting_for = fields.List(fields.String())
+    marks = fields.List(fields.Nested(DepartmentMarkSchema))
+    readings = fields.List(fields.Nested(SensorReadingSchema))
+    current_tasks = fields.Function(
+        lambda d: TaskDetailSchema(many=True).dump([t for t in d.tasks if t.task.state == "ready"])
+    )
+    tasks = fields.Function(lambda d: TaskSchema(many=True).dump(d.tasks))
+    history = fields.List(fields.Nested(HistoryEntrySchema))
+    data = fields.Dict()
+    suggested_department = fields.Function(
+        lambda d: unit_ref(d.suggested_department.key) if d.suggested_department else None
+    )
+    links = fields.Dict()
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class InboxQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    role = fields.String(load_default=None)
+    unit = fields.String(load_default=None)
+    status = fields.String(load_default=None)
+    category = fields.String(load_default=None)
+    overdue = fields.Boolean(load_default=False)
+    mine = fields.Boolean(load_default=False)
+    q = fields.String(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ProcessVersionSchema(Schema):
+    id = fields.Integer()
+    process_id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    content_hash = fields.String()
+    file_name = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    instances = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ProcessSchema(Schema):
+    process_id = fields.String()
+    name = fields.String()
+    latest_version = fields.Integer()
+    versions = fields.List(fields.Nested(ProcessVersionSchema))
+
+
+class DeploySchema(Schema):
+    """A BPMN file to check (``deploy: false``) or deploy, with forms it brings along."""
+
+    file_name = fields.String(required=True, validate=validate.Regexp(r"^[\w.-]+\.bpmn$"))
+    xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
+    deploy = fields.Boolean(load_default=False)
+
+
+class DeployResultSchema(Schema):
+    process_id = fields.String()
+    deployed = fields.Boolean()
+    created = fields.Boolean()
+    version = fields.Nested(ProcessVersionSchema, allow_none=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    body = fields.String()
+    role = fields.String(allow_none=True)
+    unit = fields.Function(lambda n: unit_ref(n.unit_key))
+    username = fields.String(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+    deliveries = fields.Dict()
+
+
+class ExtensionCreateSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    until = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class ExtensionDecisionSchema(Schema):
+    approve = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ExtensionSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    task_id = fields.String()
+    requested_by = fields.String()
+    reason = fields.String()
+    requested_until = fields.DateTime()
+    status = fields.String()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    comment = fields.String()
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class FailedJobSchema(Schema):
+    id = fields.String()
+    function = fields.String()
+    args = fields.String()
+    error = fields.String()
+    failed_at = fields.DateTime(allow_none=True)
+
+
+class SensorAlertSchema(Schema):
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    observed_at = fields.AwareDateTime(required=True)
+    reading = fields.Dict(load_default=dict)
+    grid = fields.String(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class SensorIntakeSchema(Schema):
+    case = fields.String(attribute="number")
+    attached = fields.Boolean()
+    alerts = fields.Integer()
+
+
+class SpecialTaskCreateSchema(Schema):
+    area = fields.String(load_default=None, allow_none=True)
+    grids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=500))
+    rule = fields.String(load_default=None, allow_none=True)
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    instructions = fields.String(load_default="", validate=validate.Length(max=4000))
+    category = fields.String(load_default=None, allow_none=True)
+    deadline = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class AssessmentQuerySchema(Schema):
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+
+
+class AssessmentRowSchema(Schema):
+    department = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    reported_on_time = fields.Integer()
+    reported_late = fields.Integer()
+    late_marks = fields.Integer()
+    conference_missed = fields.Integer()
+    ratings = fields.Integer()
+    average_score = fields.Float(allow_none=True)

@@ -1,0 +1,236 @@
+"""The domain's tables: org units, users and their role grants, API tokens, cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base, utcnow
+
+
+class OrgUnit(Base):
+    """A territorial unit (city … grid) or a department attached to one.
+
+    ``path`` is the chain of keys from the root, ``/k1/k2/.../``, so a subtree is a prefix.
+    Territorial keys are the 15-digit unit-grid codes of DOMAIN §3.
+    """
+
+    __tablename__ = "org_units"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # territory | department
+    level: Mapped[str] = mapped_column(String(20))  # city district street community grid
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    parent_key: Mapped[str | None] = mapped_column(ForeignKey("org_units.key"))
+    path: Mapped[str] = mapped_column(String(400), index=True)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoleGrant(Base):
+    """A user holds ``role`` in ``unit_key``."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(50))
+    unit_key: Mapped[str] = mapped_column(ForeignKey("org_units.key"))
+
+
+class ApiToken(Base):
+    """A bearer token for programs; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class CaseCounter(Base):
+    """Per-year sequence behind the human case numbers (``2026-000123``)."""
+
+    __tablename__ = "case_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    """One reported matter. Its process state lives in the engine's instance; this row holds
+    the business facts and the status people see, updated in the same transaction."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_unit", "status", "review_unit_key"),
+        Index("ix_cases_grid", "grid_key", "status"),
+        Index("ix_cases_instance_id", "instance_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
+    process_id: Mapped[str] = mapped_column(String(100))
+    stream: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(10), index=True)
+    event_code: Mapped[str | None] = mapped_column(String(10))
+    priority: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    photos: Mapped[list[Any]] = mapped_column(default=list)
+    grid_key: Mapped[str] = mapped_column(ForeignKey("org_units.key"))
+    review_unit_key: Mapped[str] = mapped_column(ForeignKey("org_units.key"))
+    department_key: Mapped[str | None] = mapped_column(ForeignKey("org_units.key"))
+    status: Mapped[str] = mapped_column(String(20), default="reported")
+    reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reporter_name: Mapped[str] = mapped_column(String(100), default="")
+    reporter_phone: Mapped[str] = mapped_column(String(40), default="")
+    deadline: Mapped[datetime | None]
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Why a child case exists: the process that opened it (joint_conference, whistle_callin)
+    # or ``service`` for a service case opened by a welfare visit.
+    link_kind: Mapped[str | None] = mapped_column(String(30))
+    device_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    return_count: Mapped[int] = mapped_column(default=0)
+    rework_count: Mapped[int] = mapped_column(default=0)
+    escalation_count: Mapped[int] = mapped_column(default=0)
+    satisfaction: Mapped[str | None] = mapped_column(String(30))
+    alert_level: Mapped[str] = mapped_column(String(10), default="normal")  # normal yellow red
+    suspended: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """A notice for everyone holding ``role`` in ``unit_key`` (or for one ``username``).
+
+    The row is the in-app channel; outbound channels (webhook …) deliver it by RQ jobs and
+    record the outcome in ``deliveries``.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient", "role", "unit_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str | None] = mapped_column(String(50))
+    unit_key: Mapped[str | None] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ExtensionRequest(Base):
+    """A department's request for more time (申请延期) and the dispatcher's decision."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_until: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DepartmentMark(Base):
+    """One fact for department assessment: a missed conference time box, a whistle report-in
+    (on time or not), a late mark, a rating by the street (score 1–5 and comment)."""
+
+    __tablename__ = "department_marks"
+    __table_args__ = (Index("ix_department_marks_dept", "department_key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    department_key: Mapped[str] = mapped_column(ForeignKey("org_units.key"))
+    kind: Mapped[str] = mapped_column(String(30))
+    on_time: Mapped[bool | None]
+    score: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SensorReading(Base):
+    """A device alert as received; repeated alerts of one device attach to its open case."""
+
+    __tablename__ = "sensor_readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    reading: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    observed_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A photo or file kept under the upload directory; served only to those who may see
+    its case. ``case_id`` is empty between the upload and the report that uses it."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    stored_as: Mapped[str] = mapped_column(String(100), unique=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Substitution(Base):
+    """While ``starts_at <= now < ends_at`` (and not cancelled), ``substitute`` acts for
+    ``user``: sees and may complete what the user could (代班)."""
+
+    __tablename__ = "substitutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    substitute_username: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]

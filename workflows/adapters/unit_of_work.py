@@ -1,0 +1,33 @@
+"""The unit of work for domain use cases: the engine's repositories plus the domain's."""
+
+from __future__ import annotations
+
+from engine.uow import UnitOfWork
+from workflows.adapters.repositories import (
+    AssessmentRepository,
+    AttachmentRepository,
+    CaseRepository,
+    ConsoleQuery,
+    ExtensionRepository,
+    InboxQuery,
+    NotificationRepository,
+    SubstitutionRepository,
+    UnitRepository,
+    UserRepository,
+)
+
+
+class CaseUnitOfWork(UnitOfWork):
+    def __enter__(self) -> CaseUnitOfWork:
+        super().__enter__()
+        self.units = UnitRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.cases = CaseRepository(self.session)
+        self.inbox = InboxQuery(self.session)
+        self.notifications = NotificationRepository(self.session)
+        self.extensions = ExtensionRepository(self.session)
+        self.assessment = AssessmentRepository(self.session)
+        self.attachments = AttachmentRepository(self.session)
+        self.console = ConsoleQuery(self.session)
+        self.substitutions = SubstitutionRepository(self.session)
+        return self

@@ -1,0 +1,37 @@
+"""Domain errors. Like the engine's, they know nothing about HTTP."""
+
+from __future__ import annotations
+
+from engine.errors import (
+    BpmnProblem,
+    BpmnValidationError,
+    ConflictError,
+    FieldErrors,
+    ForbiddenError,
+    GridcaseError,
+    NotFoundError,
+    ScriptError,
+    WorkflowStepError,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "BpmnProblem",
+    "BpmnValidationError",
+    "CatalogError",
+    "ConflictError",
+    "FieldErrors",
+    "ForbiddenError",
+    "GridcaseError",
+    "NotFoundError",
+    "ScriptError",
+    "WorkflowStepError",
+]
+
+
+class AuthenticationError(GridcaseError):
+    """Wrong user name, password or token."""
+
+
+class CatalogError(GridcaseError):
+    """The catalog or org data file is invalid; the message names the file and the place."""

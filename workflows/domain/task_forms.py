@@ -1,0 +1,93 @@
+"""Check what a person answers on a task: against the task's JSON-schema form, then against
+the domain rules a schema cannot express."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from workflows.domain.catalog import Catalog
+from workflows.domain.errors import FieldErrors
+from workflows.domain.org import OrgDirectory
+from workflows.domain.routing import top_review_level
+
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+def _fields_of(error: jsonschema.ValidationError, schema: Mapping[str, Any]) -> list[str]:
+    if error.path:
+        return [str(error.path[0])]
+    if error.validator == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        return [f for f in error.validator_value if f not in instance]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(schema.get("properties", {}))
+        return sorted(set(error.instance) - known) or ["_form"]
+    return ["_form"]
+
+
+def _message(error: jsonschema.ValidationError, field: str) -> str:
+    if error.validator == "required":
+        return "this field is required"
+    if error.validator == "additionalProperties":
+        return "unknown field"
+    return error.message
+
+
+def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]:
+    """Validate ``data`` and return it with every absent top-level field set to ``None``.
+
+    Conditions in the diagram can then rely on every form field being present.
+
+    Raises:
+        FieldErrors: per-field messages for everything wrong.
+    """
+    if not isinstance(data, dict):
+        raise FieldErrors({"_form": ["task data must be a JSON object"]})
+    if schema is None:
+        return dict(data)
+    errors: dict[str, list[str]] = {}
+    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    for error in validator.iter_errors(data):
+        for field in _fields_of(error, schema):
+            message = _message(error, field)
+            if message not in errors.setdefault(field, []):
+                errors[field].append(message)
+    if errors:
+        raise FieldErrors(errors)
+    return {**{name: None for name in schema.get("properties", {})}, **data}
+
+
+# Form fields that name departments (one, or a list): checked against the org tree.
+DEPARTMENT_FIELDS = ("department", "lead", "co_handlers", "invited", "whistle_departments")
+
+
+def answer_problems(
+    data: Mapping[str, Any], review_unit_key: str, directory: OrgDirectory, catalog: Catalog
+) -> dict[str, list[str]]:
+    """Rules a JSON schema cannot express, keyed by well-known form fields (a case that is
+    at the top level cannot be escalated; departments must be departments …)."""
+    errors: dict[str, list[str]] = {}
+    if data.get("decision") == "escalate" and top_review_level(directory, review_unit_key):
+        errors["decision"] = ["already at the top level: cannot escalate further"]
+    for name in DEPARTMENT_FIELDS:
+        value = data.get(name)
+        chosen = value if isinstance(value, list) else [] if value is None else [value]
+        wrong = [d for d in chosen if d not in directory or not directory.get(d).is_department]
+        if wrong:
+            errors[name] = [f"{', '.join(map(str, wrong))}: not a department"]
+    if data.get("mode") == "whistle" and directory.get(review_unit_key).level != "street":
+        errors["mode"] = ["only a street blows the whistle: escalate the case to the street first"]
+    service = data.get("service_category")
+    if service is not None and service not in catalog.categories:
+        errors["service_category"] = [f"unknown category {service!r}"]
+    return errors
+
+
+def photo_fields(schema: Mapping[str, Any] | None) -> list[str]:
+    """The form's fields that take photos (``x-widget: photos``)."""
+    props = (schema or {}).get("properties", {})
+    return [name for name, spec in props.items() if spec.get("x-widget") == "photos"]

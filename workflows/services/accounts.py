@@ -1,0 +1,129 @@
+"""Who is acting: log in with a password or a bearer token; API tokens for programs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workflows.adapters.models import ApiToken, User
+from workflows.adapters.passwords import new_token, password_matches, token_hash
+from workflows.adapters.unit_of_work import CaseUnitOfWork
+from workflows.domain.errors import AuthenticationError, NotFoundError
+from workflows.domain.permissions import Actor
+from workflows.services.context import GridcaseContext
+
+# A token's last use is written at most this often, so that reading with a token does not
+# write to the database on every request.
+LAST_USED_PRECISION = timedelta(minutes=10)
+
+
+def _actor(ctx: GridcaseContext, uow: CaseUnitOfWork, user: User) -> Actor:
+    """The person with their own grants plus, while they stand in for someone, that
+    person's grants too."""
+    grants = dict.fromkeys((g.role, g.unit_key) for g in uow.users.grants(user.id))
+    acting = uow.substitutions.acting_now(user.id, uow.now())
+    for row in acting:
+        grants.update(dict.fromkeys((g.role, g.unit_key) for g in uow.users.grants(row.user_id)))
+    names = tuple(row.username for row in acting)
+    return Actor(user.id, user.username, user.display_name, tuple(grants), names)
+
+
+def authenticate(ctx: GridcaseContext, username: str, password: str) -> Actor:
+    """Raises: AuthenticationError for an unknown user, a wrong password or a disabled user."""
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None or not user.active or not password_matches(user.password_hash, password):
+            raise AuthenticationError("wrong user name or password")
+        return _actor(ctx, uow, user)
+
+
+def actor_for_token(ctx: GridcaseContext, token: str) -> Actor:
+    """Raises: AuthenticationError for an unknown or revoked token, or a disabled user."""
+    with ctx.uow() as uow:
+        found = uow.users.by_token_hash(token_hash(token))
+        if found is None or not found[0].active:
+            raise AuthenticationError("invalid API token")
+        user, api_token = found
+        actor = _actor(ctx, uow, user)
+        now = uow.now()
+        if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+            api_token.last_used_at = now
+            uow.commit()
+        return actor
+
+
+def load_actor(ctx: GridcaseContext, username: str) -> Actor:
+    """Raises: AuthenticationError when the user no longer exists or is disabled."""
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None or not user.active:
+            raise AuthenticationError("the user no longer exists")
+        return _actor(ctx, uow, user)
+
+
+def issue_token(ctx: GridcaseContext, username: str, name: str) -> str:
+    """Create an API token for a user; the plain token is returned once and never stored.
+
+    Raises:
+        AuthenticationError: unknown user.
+    """
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise AuthenticationError(f"unknown user {username!r}")
+        token, digest = new_token()
+        uow.users.add_token(
+            ApiToken(user_id=user.id, name=name, token_hash=digest, created_at=uow.now())
+        )
+        uow.commit()
+        return token
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed: never the token itself."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def list_tokens(ctx: GridcaseContext, username: str | None = None) -> list[TokenInfo]:
+    """Every token (or one user's), newest first.
+
+    Raises:
+        NotFoundError: unknown user.
+    """
+    with ctx.uow() as uow:
+        user_id = None
+        if username is not None:
+            user = uow.users.by_username(username)
+            if user is None:
+                raise NotFoundError(f"unknown user {username!r}")
+            user_id = user.id
+        rows: Sequence[tuple[ApiToken, str]] = uow.users.tokens(user_id)
+        return [
+            TokenInfo(t.id, name, t.name, t.created_at, t.last_used_at, t.revoked_at)
+            for t, name in rows
+        ]
+
+
+def revoke_token(ctx: GridcaseContext, token_id: int) -> TokenInfo:
+    """Stop a token from working from now on (kept, marked revoked, for the record).
+
+    Raises:
+        NotFoundError: no such token.
+    """
+    with ctx.uow() as uow:
+        token = uow.users.token(token_id)
+        token.revoked_at = token.revoked_at or uow.now()
+        username = uow.users.get(token.user_id).username
+        info = TokenInfo(
+            token.id, username, token.name, token.created_at, token.last_used_at, token.revoked_at
+        )
+        uow.commit()
+        return info

@@ -1,0 +1,136 @@
+"""Photos and files: size and type limits, kept with the case in the transaction of the
+action that brings them (a report, a completed step), served only to those who may see the
+case they belong to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from workflows.adapters.models import Attachment, Case
+from workflows.adapters.unit_of_work import CaseUnitOfWork
+from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.domain.permissions import Actor
+from workflows.services.context import GridcaseContext
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_FILES = 9
+TYPES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+def _looks_like(kind: str, data: bytes) -> bool:
+    """The first bytes of each accepted type: the browser's content type alone proves nothing."""
+    if kind == "image/jpeg":
+        return data.startswith(b"\xff\xd8\xff")
+    if kind == "image/png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if kind == "image/webp":
+        return data.startswith(b"RIFF") and data[8:12] == b"WEBP"
+    return kind == "application/pdf" and data.startswith(b"%PDF")
+
+
+@dataclass(frozen=True)
+class Upload:
+    file_name: str
+    content_type: str
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class Checked:
+    file_name: str
+    content_type: str
+    data: bytes
+
+
+def check(uploads: Sequence[Upload], field: str = "photos") -> list[Checked]:
+    """Read and check uploaded files without keeping them (empty file inputs are skipped).
+
+    Raises:
+        FieldErrors: too many files, a file too large, or a type not accepted.
+    """
+    uploads = [u for u in uploads if u.file_name]
+    if len(uploads) > MAX_FILES:
+        raise FieldErrors({field: [f"at most {MAX_FILES} files"]})
+    checked = []
+    for upload in uploads:
+        data = upload.stream.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise FieldErrors({field: [f"{upload.file_name}: larger than {MAX_BYTES // 2**20} MB"]})
+        kind = upload.content_type.split(";")[0].strip()
+        if kind not in TYPES or not _looks_like(kind, data):
+            raise FieldErrors({field: [f"{upload.file_name}: only JPEG, PNG, WebP or PDF"]})
+        checked.append(Checked(Path(upload.file_name).name[:200], kind, data))
+    return checked
+
+
+def check_fields(
+    uploads: Mapping[str, Sequence[Upload]], fields: Sequence[str]
+) -> tuple[dict[str, list[Checked]], dict[str, list[str]]]:
+    """Check the files of several fields at once: (checked files by field, errors by field).
+    Files sent under a field that takes none are an error of that field."""
+    checked: dict[str, list[Checked]] = {}
+    errors: dict[str, list[str]] = {}
+    for name, files in uploads.items():
+        if not [f for f in files if f.file_name]:
+            continue
+        if name not in fields:
+            errors[name] = ["this field takes no files"]
+            continue
+        try:
+            checked[name] = check(files, name)
+        except FieldErrors as err:
+            errors |= err.fields
+    return checked, errors
+
+
+def keep(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case,
+    files: Sequence[Checked],
+    task_id: str | None = None,
+) -> list[Attachment]:
+    """Store checked files with the case in the current transaction; their bodies are
+    removed again if it does not commit."""
+    rows = []
+    for f in files:
+        name = ctx.files.save(f.data, TYPES[f.content_type])
+        uow.on_rollback(ctx.files.delete, name)
+        row = Attachment(
+            case_id=case.id,
+            task_id=task_id,
+            file_name=f.file_name,
+            content_type=f.content_type,
+            size=len(f.data),
+            stored_as=name,
+            uploaded_by=actor.username,
+            created_at=uow.now(),
+        )
+        uow.attachments.add(row)
+        rows.append(row)
+    return rows
+
+
+def open_file(ctx: GridcaseContext, actor: Actor, attachment_id: int) -> tuple[Attachment, Path]:
+    """Raises: NotFoundError; ForbiddenError unless the actor may see the file's case (or
+    uploaded it before it belonged to a case)."""
+    with ctx.uow() as uow:
+        row = uow.attachments.get(attachment_id)
+        if row.case_id is None:
+            allowed = row.uploaded_by == actor.username
+        else:
+            case = uow.cases.get(row.case_id)
+            tasks = uow.tasks.for_instance(case.instance_id) if case.instance_id else ()
+            allowed = ctx.permissions.may_see_case(actor, case, tasks)
+        if not allowed:
+            raise ForbiddenError("you may not see this file")
+        return row, ctx.files.path(row.stored_as)

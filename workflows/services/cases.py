@@ -1,0 +1,446 @@
+"""Case use cases: report, inbox, claim/unclaim, complete a task, read a case.
+
+Each function opens one unit of work, checks who may act, calls the engine and the domain,
+updates the case row and commits once; files that come with the action are kept in the same
+transaction. Web, CLI and jobs call only these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import instances
+from engine.assignment import Assignment
+from engine.host import WaitingTimer
+from engine.models import JournalEntry, TaskRecord
+from engine.repositories import Visibility
+from workflows.adapters.models import Attachment, Case, DepartmentMark, SensorReading
+from workflows.adapters.repositories import InboxFilter
+from workflows.adapters.unit_of_work import CaseUnitOfWork
+from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError
+from workflows.domain.org import Unit
+from workflows.domain.permissions import SEE_ALL_TASKS, Actor
+from workflows.domain.routing import review_unit_for, suggested_department
+from workflows.domain.statuses import is_closed
+from workflows.domain.task_forms import answer_problems, photo_fields, validate_form
+from workflows.services import attachments
+from workflows.services.attachments import Upload
+from workflows.services.case_progress import refresh_status, settle
+from workflows.services.context import GridcaseContext
+from workflows.services.intake import NewCase, Opener, check_new_case, locate, open_case
+
+__all__ = ["CaseDetail", "InboxFilter", "NewCase", "Page", "TaskView", "Upload"]
+
+
+@dataclass
+class TaskView:
+    """A projected task with the case facts an inbox shows, and what the viewer may do."""
+
+    task: TaskRecord
+    case: Case
+    form_schema: Mapping[str, Any] | None = None
+    may_complete: bool = False
+    overdue: bool = False
+    # The viewer may not work the task but may complete it in its holder's place.
+    may_complete_in_place: bool = False
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """A message the process waits for, and the linked case expected to send it."""
+
+    message: str
+    case: Case | None
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    tasks: list[TaskView]
+    history: Sequence[JournalEntry]
+    data: dict[str, Any]
+    suggested_department: Unit | None = None
+    links: dict[str, str | None] = field(default_factory=dict)
+    parent: Case | None = None
+    children: Sequence[Case] = ()
+    merged: Sequence[Case] = ()
+    marks: Sequence[DepartmentMark] = ()
+    readings: Sequence[SensorReading] = ()
+    awaited: Sequence[Awaited] = ()
+    attachments: Sequence[Attachment] = ()
+    timers: Sequence[WaitingTimer] = ()
+    error: str | None = None  # a step that failed in the background, until retried
+    people: dict[str, str] = field(default_factory=dict)  # user name → display name
+    may_override: bool = False
+
+    @property
+    def waiting_for(self) -> list[str]:
+        return [a.message for a in self.awaited]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[TaskView]
+    total: int
+    page: int
+    per_page: int
+
+
+def visibility(ctx: GridcaseContext, actor: Actor) -> Visibility:
+    """The inbox filter of what the actor may see (one rule with ``may_see_task``)."""
+    return Visibility(
+        person=actor.username,
+        grants=actor.grants,
+        subtrees=ctx.permissions.reach(actor, SEE_ALL_TASKS),
+        also=actor.acting_for,
+    )
+
+
+def may_see(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, case: Case) -> bool:
+    tasks = uow.tasks.for_instance(case.instance_id) if case.instance_id else ()
+    return ctx.permissions.may_see_case(actor, case, tasks)
+
+
+def _visible_case(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, number: str) -> Case:
+    """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
+    case = uow.cases.by_number(number)
+    if not may_see(ctx, uow, actor, case):
+        raise ForbiddenError(f"{actor.username} may not see case {number}")
+    return case
+
+
+def report_case(
+    ctx: GridcaseContext, actor: Actor, new: NewCase, photos: Sequence[Upload] = ()
+) -> CaseDetail:
+    """Register a reported case with its photos and start its process, in one transaction.
+
+    Raises:
+        FieldErrors: every problem of the case and of the photos at once (unknown category,
+            priority, channel, event code or grid; a file too large or of the wrong type).
+    """
+    errors: dict[str, list[str]] = {}
+    files: list[attachments.Checked] = []
+    try:
+        files = attachments.check(photos)
+    except FieldErrors as err:
+        errors |= err.fields
+    try:
+        check_new_case(ctx, new)
+        grid = locate(ctx, new, actor.units_with("grid_worker"))
+    except FieldErrors as err:
+        errors = err.fields | errors
+    if errors:
+        raise FieldErrors(errors)
+    review_unit = review_unit_for(ctx.directory, ctx.catalog, grid.key, new.channel)
+    opener = Opener(actor.username, actor.user_id, actor.display_name)
+    with ctx.uow() as uow:
+        case, transition = open_case(ctx, uow, new, opener, grid=grid, review_unit=review_unit)
+        kept = attachments.keep(ctx, uow, actor, case, files)
+        case.photos = [str(row.id) for row in kept]
+        settled = settle(ctx, uow, case, transition)
+        uow.commit()
+        return detail_in(ctx, uow, actor, case, settled.transitions)
+
+
+def inbox(
+    ctx: GridcaseContext,
+    actor: Actor,
+    flt: InboxFilter,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Tasks the actor may see, most urgent first."""
+    per_page = max(1, min(per_page, 200))
+    page = max(1, page)
+    with ctx.uow() as uow:
+        now = uow.now()
+        rows, total = uow.inbox.search(
+            visibility(ctx, actor), flt, now=now, limit=per_page, offset=(page - 1) * per_page
+        )
+        items = [_view(ctx, actor, t, c, now) for t, c in rows]
+        return Page(items, total, page, per_page)
+
+
+def _view(
+    ctx: GridcaseContext,
+    actor: Actor,
+    record: TaskRecord,
+    case: Case,
+    now: Any,
+    schema: Mapping[str, Any] | None = None,
+) -> TaskView:
+    may_work = ctx.permissions.may_work(actor, record)
+    return TaskView(
+        record,
+        case,
+        schema,
+        may_complete=may_work,
+        overdue=record.due_at is not None and record.due_at < now,
+        may_complete_in_place=record.state == "ready"
+        and ctx.permissions.may_complete_in_place(actor, record, case),
+    )
+
+
+def _workable(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, task_id: str) -> TaskRecord:
+    record = uow.tasks.get(task_id)
+    if not ctx.permissions.may_work(actor, record):
+        raise ForbiddenError(f"{actor.username} does not hold {record.role} in {record.unit_key}")
+    return record
+
+
+def claim(ctx: GridcaseContext, actor: Actor, task_id: str) -> TaskView:
+    """Raises: NotFoundError, ForbiddenError, ConflictError (finished or held by another)."""
+    with ctx.uow() as uow:
+        _workable(ctx, uow, actor, task_id)
+        record = instances.claim_task(uow, task_id, actor.username)
+        case = uow.cases.by_instance(record.instance_id)
+        refresh_status(uow, case)
+        uow.commit()
+        return _view(ctx, actor, record, case, uow.now())
+
+
+def unclaim(ctx: GridcaseContext, actor: Actor, task_id: str) -> TaskView:
+    """Raises: NotFoundError, ForbiddenError, ConflictError (held by another)."""
+    with ctx.uow() as uow:
+        _workable(ctx, uow, actor, task_id)
+        record = instances.unclaim_task(uow, task_id, actor.username)
+        case = uow.cases.by_instance(record.instance_id)
+        refresh_status(uow, case)
+        uow.commit()
+        return _view(ctx, actor, record, case, uow.now())
+
+
+def complete(
+    ctx: GridcaseContext,
+    actor: Actor,
+    task_id: str,
+    submitted: Mapping[str, Any],
+    *,
+    photos: Mapping[str, Sequence[Upload]] | None = None,
+    reason: str = "",
+) -> CaseDetail:
+    """Complete a task with form data (and the files of its photo fields) and move the case
+    on, in one transaction. The one way a step is done, whoever does it: the holder or a
+    holder of its role, a colleague it was delegated to, a substitute (代班), or a
+    supervisor above the case completing it in the holder's place — who must give a reason.
+
+    Raises:
+        NotFoundError: unknown task.
+        ForbiddenError: the actor may neither work the task nor complete it in its place.
+        FieldErrors: the data or files break the task's form or a domain rule (nothing is
+            changed), or a supervisor gave no reason (``override_reason``).
+        ConflictError: the task is finished, claimed by another, or changed concurrently.
+    """
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(record.instance_id)
+        settled_case = complete_in(ctx, uow, actor, case, record, submitted, photos, reason)
+        uow.commit()
+        return detail_in(ctx, uow, actor, case, settled_case)
+
+
+def complete_in(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case,
+    record: TaskRecord,
+    submitted: Mapping[str, Any],
+    photos: Mapping[str, Sequence[Upload]] | None,
+    reason: str,
+) -> list[instances.Transition]:
+    """:func:`complete` inside the caller's unit of work (a supervisor's shortcut first
+    sends the case back to the step). Returns the transitions, uncommitted."""
+    permissions = ctx.permissions
+    in_place = not permissions.may_work(actor, record)
+    if in_place and not permissions.may_override(actor, case):
+        raise ForbiddenError(f"{actor.username} does not hold {record.role} in {record.unit_key}")
+    if record.state != "ready":
+        raise ConflictError(f"task {record.id} is already {record.state}")
+    if in_place and not reason.strip():
+        # named apart from a form field called "reason"
+        raise FieldErrors({"override_reason": ["give a reason: it goes on the case's timeline"]})
+    version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
+    schema = version.forms.get(record.form) if record.form else None
+    data, files = _checked_answers(ctx, uow, case, schema, submitted, photos or {})
+    for name, checked in files.items():
+        kept = attachments.keep(ctx, uow, actor, case, checked, record.id)
+        data[name] = [*(data.get(name) or []), *(str(row.id) for row in kept)]
+    if in_place:
+        _take_over(uow, record, actor, "moved", reason)
+    elif record.assignee and record.assignee in actor.acting_for:
+        _take_over(uow, record, actor, "substituted", f"standing in for {record.assignee}")
+    transition = instances.complete_task(uow, ctx.runtime, record.id, data, actor.username)
+    settled = settle(ctx, uow, case, transition)
+    if data.get("duplicate_of"):
+        case.duplicate_of_id = uow.cases.by_number(data["duplicate_of"]).id
+    return settled.transitions
+
+
+def _take_over(
+    uow: CaseUnitOfWork, record: TaskRecord, actor: Actor, action: str, reason: str
+) -> None:
+    instances.reassign_task(
+        uow,
+        record.id,
+        Assignment(record.role, None, None, actor.username),
+        actor.username,
+        reason,
+        action=action,
+    )
+
+
+def _checked_answers(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    case: Case,
+    schema: Mapping[str, Any] | None,
+    submitted: Mapping[str, Any],
+    photos: Mapping[str, Sequence[Upload]],
+) -> tuple[dict[str, Any], dict[str, list[attachments.Checked]]]:
+    """The answers checked against the form and the domain rules, and the files checked
+    against the limits: every problem at once.
+
+    Raises:
+        FieldErrors: per field.
+    """
+    files, errors = attachments.check_fields(photos, photo_fields(schema))
+    data: dict[str, Any] = {}
+    try:
+        data = validate_form(schema, submitted)
+    except FieldErrors as err:
+        errors = err.fields | errors
+    else:
+        errors = answer_problems(data, case.review_unit_key, ctx.directory, ctx.catalog) | errors
+        errors = _duplicate_problems(uow, case, data) | errors
+    if errors:
+        raise FieldErrors(errors)
+    return data, files
+
+
+def _duplicate_problems(
+    uow: CaseUnitOfWork, case: Case, data: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    duplicate = data.get("duplicate_of")
+    if not duplicate:
+        return {}
+    other = uow.cases.find_number(duplicate)
+    if other is None:
+        return {"duplicate_of": [f"case {duplicate} does not exist"]}
+    if other.id == case.id:
+        return {"duplicate_of": ["a case cannot be merged into itself"]}
+    return {}
+
+
+def get_case(ctx: GridcaseContext, actor: Actor, number: str) -> CaseDetail:
+    """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
+    with ctx.uow() as uow:
+        case = _visible_case(ctx, uow, actor, number)
+        return detail_in(ctx, uow, actor, case)
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A case's process diagram and where the case stands on it."""
+
+    xml: str
+    completed: list[str]
+    active: list[str]
+    overdue: list[str]
+
+
+def get_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> tuple[TaskView, CaseDetail]:
+    """A task with its form schema, and its case.
+
+    Raises: NotFoundError; ForbiddenError unless the actor may work on it or see its case.
+    """
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(record.instance_id)
+        if not (ctx.permissions.may_work(actor, record) or may_see(ctx, uow, actor, case)):
+            raise ForbiddenError(f"{actor.username} may not see task {task_id}")
+        detail = detail_in(ctx, uow, actor, case)
+        view = next(t for t in detail.tasks if t.task.id == task_id)
+        return view, detail
+
+
+def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
+    """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
+    with ctx.uow() as uow:
+        case = _visible_case(ctx, uow, actor, number)
+        if case.instance_id is None:
+            raise ConflictError(f"{number} has no process")
+        instance = uow.instances.get(case.instance_id)
+        workflow = instances.load_workflow(uow, ctx.runtime, instance)
+        states = ctx.runtime.host.element_states(workflow)
+        done, active = states["completed"], states["active"]
+        now = uow.now()
+        overdue = {
+            t.element_id
+            for t in uow.tasks.ready_for_instance(instance.id)
+            if t.due_at is not None and t.due_at < now
+        }
+        return Diagram(
+            xml=uow.versions.get(instance.version_id).bpmn_xml,
+            completed=sorted(done - active),
+            active=sorted(active - overdue),
+            overdue=sorted(overdue),
+        )
+
+
+def detail_in(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case,
+    moved: Sequence[instances.Transition] = (),
+) -> CaseDetail:
+    """Everything a case page shows, from one load of the workflow state — none when the
+    operations just ``moved`` left this case's workflow in hand."""
+    instance = uow.instances.get(case.instance_id) if case.instance_id else None
+    tasks: list[TaskView] = []
+    history: Sequence[JournalEntry] = []
+    snapshot: instances.Snapshot | None = None
+    now = uow.now()
+    if instance is not None:
+        version = uow.versions.get(instance.version_id)
+        for record in uow.tasks.for_instance(instance.id):
+            schema = version.forms.get(record.form) if record.form else None
+            tasks.append(_view(ctx, actor, record, case, now, schema))
+        mine = [t.workflow for t in moved if t.instance.id == instance.id]
+        snapshot = instances.snapshot(uow, ctx.runtime, instance, mine[-1] if mine else None)
+        history = uow.journal.for_instance(instance.id)
+    suggestion = None
+    if case.status == "registered":
+        suggestion = suggested_department(ctx.directory, ctx.catalog, case.category, case.grid_key)
+    duplicate = uow.cases.get(case.duplicate_of_id).number if case.duplicate_of_id else None
+    children = uow.cases.children(case.id)
+    open_children = [c for c in children if not is_closed(c.status)]
+    awaited = [
+        Awaited(name, open_children[0] if open_children else None)
+        for name in (snapshot.waiting_messages if snapshot else [])
+    ]
+    return CaseDetail(
+        case,
+        tasks,
+        history,
+        snapshot.data if snapshot else {},
+        suggestion,
+        {"duplicate_of": duplicate},
+        parent=uow.cases.get(case.parent_id) if case.parent_id else None,
+        children=children,
+        merged=uow.cases.merged_into(case.id),
+        marks=uow.assessment.marks_for_case(case.id),
+        readings=uow.assessment.readings_for_case(case.id),
+        awaited=awaited,
+        attachments=uow.attachments.for_case(case.id),
+        timers=snapshot.timers if snapshot else [],
+        error=instance.error if instance else None,
+        people=uow.users.display_names(
+            {e.actor for e in history} | {t.task.assignee for t in tasks if t.task.assignee}
+        ),
+        may_override=ctx.permissions.may_override(actor, case),
+    )

@@ -1,0 +1,158 @@
+"""Opening cases: the checks on what is reported and the one place a case row and its
+process instance are created — by a reporter, a device, a supervisor, or another case's
+process (a joint conference, a whistle call-in, a service case after a welfare visit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from engine import instances
+from engine.host import Message
+from engine.instances import Transition
+from workflows.adapters.models import Case
+from workflows.adapters.unit_of_work import CaseUnitOfWork
+from workflows.domain.errors import FieldErrors
+from workflows.domain.org import Unit
+from workflows.services.context import GridcaseContext
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a reporter submits."""
+
+    category: str
+    description: str
+    title: str = ""
+    priority: str = "normal"
+    channel: str = "grid_worker"
+    grid: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    address: str = ""
+    event_code: str | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+
+
+@dataclass(frozen=True)
+class Opener:
+    """Who opens a case: a person, a device gateway, or ``system`` for a process."""
+
+    username: str
+    user_id: int | None = None
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """How a new case hangs under an existing one."""
+
+    parent: Case
+    kind: str
+
+
+def check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
+    """Raises: FieldErrors for a missing description, an unknown category, priority,
+    channel or event code."""
+    catalog = ctx.catalog
+    errors: dict[str, list[str]] = {}
+    if len(new.description.strip()) < 2:
+        errors["description"] = ["describe what you saw"]
+    if new.category not in catalog.categories:
+        errors["category"] = [f"unknown category {new.category!r}"]
+    elif new.priority not in catalog.category(new.category).time_limits:
+        errors["priority"] = [f"category {new.category} has no priority {new.priority!r}"]
+    if new.channel not in catalog.channels:
+        errors["channel"] = [f"unknown channel {new.channel!r}"]
+    if new.event_code and new.event_code not in catalog.subclasses:
+        errors["event_code"] = [f"unknown event code {new.event_code!r}"]
+    if errors:
+        raise FieldErrors(errors)
+
+
+def locate(ctx: GridcaseContext, new: NewCase, own_grids: Sequence[str] = ()) -> Unit:
+    """The grid of a new case: given, nearest to the coordinates, or the reporter's own.
+
+    Raises:
+        FieldErrors: no usable grid.
+    """
+    directory = ctx.directory
+    if new.grid:
+        if new.grid not in directory or directory.get(new.grid).level != "grid":
+            raise FieldErrors({"grid": [f"{new.grid} is not a grid"]})
+        return directory.get(new.grid)
+    if new.lat is not None and new.lon is not None:
+        return directory.nearest_grid(new.lat, new.lon)
+    own = [u for u in own_grids if u in directory]
+    if own:
+        return directory.get(own[0])
+    raise FieldErrors({"grid": ["give a grid or coordinates to locate the case"]})
+
+
+def open_case(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    new: NewCase,
+    opener: Opener,
+    *,
+    grid: Unit,
+    review_unit: Unit,
+    process: str | None = None,
+    link: Link | None = None,
+    device_id: str | None = None,
+    start_data: Mapping[str, Any] | None = None,
+    message: Message | None = None,
+) -> tuple[Case, Transition]:
+    """Add the case row and start its process (the category's unless ``process`` is given)
+    in the caller's transaction."""
+    category = ctx.catalog.category(new.category)
+    now = uow.now()
+    case = Case(
+        number=uow.cases.next_number(now.astimezone(UTC).year),
+        process_id=process or category.process,
+        stream=category.stream,
+        category=category.code,
+        event_code=new.event_code,
+        priority=new.priority,
+        channel=new.channel,
+        title=new.title or new.description[:60],
+        description=new.description,
+        address=new.address,
+        lat=new.lat,
+        lon=new.lon,
+        photos=[],
+        grid_key=grid.key,
+        review_unit_key=review_unit.key,
+        reporter_user_id=opener.user_id,
+        reporter_name=new.reporter_name or opener.display_name,
+        reporter_phone=new.reporter_phone,
+        parent_id=link.parent.id if link else None,
+        link_kind=link.kind if link else None,
+        device_id=device_id,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.cases.add(case)
+    data = {
+        "case_id": case.id,
+        "case_number": case.number,
+        "parent_number": link.parent.number if link else None,
+        "category": case.category,
+        "priority": case.priority,
+        "grid": grid.key,
+        "review_unit": review_unit.key,
+        "reporter_user": opener.username if opener.user_id else None,
+        "return_count": 0,
+        "rework_count": 0,
+        "escalation_count": 0,
+        "invited": None,
+        **(start_data or {}),
+    }
+    transition = instances.start_instance(
+        uow, ctx.runtime, case.process_id, case.number, data, opener.username, message
+    )
+    case.instance_id = transition.instance.id
+    return case, transition

@@ -1,0 +1,109 @@
+"""What supervisors look at: the console lists, where cases wait (heat), failed jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.job_queue import FailedJob
+from workflows.adapters.models import Case
+from workflows.adapters.repositories import ConsoleFilter
+from workflows.domain.errors import ForbiddenError, NotFoundError
+from workflows.domain.permissions import OVERRIDE, SEE_FAILED_JOBS, Actor
+from workflows.domain.statuses import CLOSED_STATUSES
+from workflows.services.context import GridcaseContext
+
+CONSOLE_LISTS = ("overdue", "warning", "stalled", "suspended", "errored")
+
+
+def failed_jobs(ctx: GridcaseContext, actor: Actor) -> list[FailedJob]:
+    """Raises: ForbiddenError for anyone but supervisors, the command centre and admins."""
+    ctx.permissions.require(actor, SEE_FAILED_JOBS, "only supervisors see failed jobs")
+    return ctx.jobs.failed()
+
+
+@dataclass(frozen=True)
+class ConsoleView:
+    """The command-centre console: each list of cases with its total, and failed jobs."""
+
+    lists: dict[str, list[Case]]
+    totals: dict[str, int]
+    failed: list[FailedJob]
+    next_due: dict[int, datetime]  # by instance id: the earliest deadline of a waiting task
+
+
+def reach(ctx: GridcaseContext, actor: Actor) -> tuple[str, ...]:
+    """Unit paths whose cases the actor may override; raises ForbiddenError for anyone else."""
+    paths = ctx.permissions.reach(actor, OVERRIDE)
+    if not paths:
+        raise ForbiddenError("only supervisors and the command centre use the console")
+    return paths
+
+
+def console(
+    ctx: GridcaseContext,
+    actor: Actor,
+    *,
+    unit: str | None = None,
+    level: str | None = None,
+    department: str | None = None,
+    category: str | None = None,
+    older_than_days: float | None = None,
+) -> ConsoleView:
+    """Cases that need a supervisor, within the actor's reach, narrowed by the filters."""
+    paths = reach(ctx, actor)
+    with ctx.uow() as uow:
+        now = uow.now()
+        flt = ConsoleFilter(
+            unit_paths=paths,
+            unit_path=ctx.directory.get(unit).path if unit and unit in ctx.directory else None,
+            level=level,
+            department=department,
+            category=category,
+            older_than=now - timedelta(days=older_than_days) if older_than_days else None,
+        )
+        stalled_before = now - timedelta(hours=ctx.settings.stalled_after_hours)
+        lists: dict[str, list[Case]] = {}
+        totals: dict[str, int] = {}
+        for kind in CONSOLE_LISTS:
+            lists[kind], totals[kind] = uow.console.cases(
+                flt, CLOSED_STATUSES, kind, now, stalled_before
+            )
+        shown = {c.instance_id for cs in lists.values() for c in cs if c.instance_id}
+        next_due = uow.console.next_due(shown)
+        uow.session.expunge_all()
+    can_see_jobs = ctx.permissions.has(actor, SEE_FAILED_JOBS)
+    return ConsoleView(lists, totals, ctx.jobs.failed() if can_see_jobs else [], next_due)
+
+
+@dataclass(frozen=True)
+class Heat:
+    xml: str
+    elements: dict[str, dict[str, float]]
+
+
+def heat(ctx: GridcaseContext, actor: Actor, process_id: str) -> Heat:
+    """Open tasks per element of the latest version of a process, with their average age.
+
+    Raises: ForbiddenError, NotFoundError (no such process).
+    """
+    paths = reach(ctx, actor)
+    with ctx.uow() as uow:
+        version = uow.versions.latest(process_id)
+        if version is None:
+            raise NotFoundError(f"no process {process_id!r}")
+        rows = uow.console.heat(process_id, paths, uow.now())
+        return Heat(
+            version.bpmn_xml,
+            {e: {"count": n, "avg_hours": avg} for e, n, avg in rows},
+        )
+
+
+def retry_job(ctx: GridcaseContext, actor: Actor, job_id: str) -> None:
+    """Put a failed background job back on the queue.
+
+    Raises: ForbiddenError; NotFoundError when the job is no longer in the failed list.
+    """
+    ctx.permissions.require(actor, SEE_FAILED_JOBS, "only supervisors retry jobs")
+    if not ctx.jobs.retry(job_id):
+        raise NotFoundError(f"no failed job {job_id!r}")

@@ -1,0 +1,99 @@
+"""Build the context of one process: database, catalog, org tree, runtime, job queue, clock.
+
+The web app, the CLI and the worker each call :func:`build_context` once; tests call it with
+their own settings and clock. The embedded job queue's handlers are wired here, so the use
+cases never import what runs them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy import inspect
+
+from engine.clock import Clock, SystemClock
+from engine.db import make_engine, make_session_factory
+from engine.host import WorkflowHost
+from engine.instances import Runtime
+from engine.job_queue import InlineJobQueue, JobQueue, RQJobQueue
+from engine.spec_registry import SpecRegistry
+from workflows.domain.bpmn_contract import bpmn_properties
+from workflows.domain.bpmn_functions import bpmn_functions
+from workflows.domain.calendar import WorkCalendar
+from workflows.domain.catalog import Catalog
+from workflows.domain.org import OrgDirectory
+from workflows.domain.routing import LaneAssigner
+from workflows.services import notifications, timers
+from workflows.services.context import GridcaseContext, Settings
+from workflows.wiring.settings import SQLITE_PREFIX, settings_from_env
+
+JOBS_MODULE = "workflows.wiring.jobs"
+POLL_SECONDS = 1.0
+
+
+def make_registry(catalog: Catalog) -> SpecRegistry:
+    """The spec registry with this deployment's lanes and property contract (no database)."""
+    return SpecRegistry(catalog.lanes, bpmn_properties(catalog))
+
+
+def build_context(
+    settings: Settings | None = None,
+    *,
+    catalog: Catalog | None = None,
+    clock: Clock | None = None,
+) -> GridcaseContext:
+    """Build the context and load the org tree if the schema exists."""
+    settings = settings or settings_from_env()
+    if settings.database_url.startswith(SQLITE_PREFIX) and ":memory:" not in settings.database_url:
+        Path(settings.database_url.removeprefix(SQLITE_PREFIX)).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    catalog = catalog or Catalog.load()
+    calendar = WorkCalendar.load(settings.calendar_path)
+    clock = clock or SystemClock()
+    directory = OrgDirectory([])
+    registry = make_registry(catalog)
+    host = WorkflowHost(bpmn_functions(directory, catalog, calendar, clock), clock)
+    db = make_engine(settings.database_url)
+    ctx = GridcaseContext(
+        settings=settings,
+        db=db,
+        session_factory=make_session_factory(db),
+        catalog=catalog,
+        calendar=calendar,
+        directory=directory,
+        registry=registry,
+        runtime=Runtime(host, registry, LaneAssigner(directory, catalog)),
+        jobs=_job_queue(settings),
+        clock=clock,
+    )
+    if isinstance(ctx.jobs, InlineJobQueue):
+        _bind_inline_handlers(ctx.jobs, ctx)
+    if inspect(db).has_table("org_units"):
+        ctx.reload_org()
+    return ctx
+
+
+def _job_queue(settings: Settings) -> JobQueue:
+    """RQ over Redis when ``redis_url`` is set, else the in-process queue."""
+    if settings.redis_url:
+        return RQJobQueue(Redis.from_url(settings.redis_url), JOBS_MODULE)
+    return InlineJobQueue(handlers={}, poll=lambda: None, interval=POLL_SECONDS)
+
+
+def _bind_inline_handlers(queue: InlineJobQueue, ctx: GridcaseContext) -> None:
+    queue.handlers.update(
+        fire_timers=lambda instance_id: timers.fire(ctx, instance_id),
+        deliver_notification=lambda nid, channel: notifications.deliver(ctx, nid, channel),
+    )
+    queue.poll = lambda: timers.fire_all_due(ctx)
+
+
+def start_embedded_worker(ctx: GridcaseContext) -> bool:
+    """Run timers and jobs in this process (the embedded default, no Redis); False when
+    Redis workers do it."""
+    if isinstance(ctx.jobs, InlineJobQueue):
+        ctx.jobs.start()
+        return True
+    return False
