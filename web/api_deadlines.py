@@ -20,14 +20,10 @@ from workflows.services import deadlines, notifications, supervision
 bp = Blueprint("api_deadlines", __name__, url_prefix="/api/v1")
 
 
-def _body() -> dict:
-    return json_body()
-
-
 @bp.post("/tasks/<task_id>/extension")
 @login_required
 def request_extension(task_id: str):
-    args = ExtensionCreateSchema().load(_body())
+    args = ExtensionCreateSchema().load(json_body())
     made = deadlines.request_extension(context(), g.actor, task_id, args["reason"], args["until"])
     return ExtensionSchema().dump(made), 201
 
@@ -35,7 +31,7 @@ def request_extension(task_id: str):
 @bp.post("/extensions/<int:request_id>/decision")
 @login_required
 def decide_extension(request_id: int):
-    args = ExtensionDecisionSchema().load(_body())
+    args = ExtensionDecisionSchema().load(json_body())
     decided = deadlines.decide_extension(
         context(), g.actor, request_id, args["approve"], args["comment"]
     )
@@ -45,14 +41,14 @@ def decide_extension(request_id: int):
 @bp.post("/cases/<number>/suspend")
 @login_required
 def suspend(number: str):
-    reason = ReasonSchema().load(_body())["reason"]
+    reason = ReasonSchema().load(json_body())["reason"]
     return CaseDetailSchema().dump(deadlines.suspend_case(context(), g.actor, number, reason))
 
 
 @bp.post("/cases/<number>/resume")
 @login_required
 def resume(number: str):
-    reason = ReasonSchema().load(_body())["reason"]
+    reason = ReasonSchema().load(json_body())["reason"]
     return CaseDetailSchema().dump(deadlines.resume_case(context(), g.actor, number, reason))
 
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from web.i18n import split_title, tr
 from workflows.domain.catalog import Catalog
 from workflows.domain.org import OrgDirectory
+from workflows.domain.statuses import is_closed
 from workflows.services.cases import CaseDetail
 
 STATUS = {
@@ -106,6 +107,7 @@ def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
         "directory": directory,
         "catalog": catalog,
         "answers": answers,
+        "is_closed": is_closed,
         "status_names": STATUS,
         "action_names": ACTIONS,
         "link_names": LINKS,

@@ -111,3 +111,59 @@ def test_processes_list_versions_and_instances(api: Api) -> None:
     loop = next(p for p in processes if p["process_id"] == "closed_loop")
     assert loop["latest_version"] == 1
     assert loop["versions"][0]["instances"] == {"running": 1}
+
+
+def test_designers_and_machine_accounts_read_no_case_data(api: Api) -> None:
+    number = api.report(grid=GRID1)["case"]["number"]
+    review = api.task(number, "review")
+    for account in ("designer", "iot-gw"):  # granted at district level, but no case role
+        assert api.get(account, f"/api/v1/cases/{number}").status_code == 403
+        assert api.get(account, "/api/v1/tasks").get_json()["total"] == 0
+        resp = api.post(
+            account, f"/api/v1/tasks/{review['id']}/complete", json={"data": {"decision": "x"}}
+        )
+        assert resp.status_code == 403
+    # the administrator and the district's supervisor may (roles with case capabilities)
+    assert api.get("admin", f"/api/v1/cases/{number}").status_code == 200
+    assert api.get("sup01", f"/api/v1/cases/{number}").status_code == 200
+
+
+def test_a_gateway_sends_a_rule_task_and_learns_only_its_number(api: Api) -> None:
+    resp = api.post(
+        "iot-gw", "/api/v1/special-tasks", json={"area": GRID1, "rule": "fire_escape_check"}
+    )
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert set(body) == {"case"} and body["case"]["number"]
+    assert api.get("iot-gw", f"/api/v1/cases/{body['case']['number']}").status_code == 403
+
+
+def test_a_body_that_is_not_json_is_told_so(api: Api) -> None:
+    resp = api.client.post(
+        "/api/v1/cases",
+        headers={**api._headers("gw01"), "Content-Type": "application/json"},
+        data="{category: 02",
+    )
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {"_body": ["request body is not valid JSON"]}
+    photos_as_text = api.post(
+        "gw01",
+        "/api/v1/cases",
+        json={"category": "02", "description": "占道", "grid": GRID1, "photos": ["x.exe"]},
+    )
+    assert photos_as_text.status_code == 400 and "photos" in photos_as_text.get_json()["fields"]
+
+
+def test_a_supervisor_completes_in_the_holders_place_over_the_api_with_a_reason(api: Api) -> None:
+    number = api.report(grid=GRID1)["case"]["number"]
+    review = api.task(number, "review")
+    body = api.complete("sup01", review["id"], {"decision": "accept"}, status=400)
+    assert set(body["fields"]) == {"override_reason"}
+    resp = api.post(
+        "sup01",
+        f"/api/v1/tasks/{review['id']}/complete",
+        json={"data": {"decision": "accept"}, "override_reason": "受理员病假，代为受理"},
+    )
+    assert resp.status_code == 200, resp.get_json()
+    moved = [h for h in resp.get_json()["history"] if h["action"] == "moved"]
+    assert moved and moved[0]["reason"] == "受理员病假，代为受理"

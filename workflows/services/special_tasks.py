@@ -10,7 +10,7 @@ from datetime import datetime
 from workflows.adapters.models import Case
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.domain.org import Unit
-from workflows.domain.permissions import ISSUE_RULE_TASKS, Actor
+from workflows.domain.permissions import ISSUE_RULE_TASKS, ISSUE_SPECIAL_TASKS, Actor
 from workflows.services.case_progress import settle
 from workflows.services.cases import CaseDetail, detail_in, may_see
 from workflows.services.context import GridcaseContext
@@ -77,7 +77,9 @@ def issue(ctx: GridcaseContext, actor: Actor, request: SpecialTaskRequest) -> Is
         "issuer_unit": issuer.key,
         "rule": request.rule,
     }
-    opener = Opener(actor.username, actor.user_id, actor.display_name)
+    # A data platform sending a rule's task is not its reporter: it reads no case data.
+    by_hand = ctx.permissions.has(actor, ISSUE_SPECIAL_TASKS)
+    opener = Opener(actor.username, actor.user_id if by_hand else None, actor.display_name)
     with ctx.uow() as uow:
         case, transition = open_case(
             ctx,
