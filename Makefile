@@ -2,10 +2,28 @@
 VENV ?= .venv
 PY = $(VENV)/bin/python
 STAMP = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# `make run HOST=0.0.0.0 PORT=8080` (not taken from the environment: shells set HOST).
+HOST = 127.0.0.1
+PORT = 5000
 
-.PHONY: run test lint bench system-deps clean assets translations
+.PHONY: run test lint bench system-deps run-deps clean assets translations
+
+# System packages, by their Debian names, that a step needs and this machine lacks (each is
+# empty when nothing is missing). Only recipes expand them, so the checks run when needed.
+# .ci/apt-install installs them with apt (one update, waiting for apt's lock) or says how.
+VENV_DEBS = $(shell python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || echo python3-venv)
+NODE_DEBS = $(shell command -v npm >/dev/null || echo nodejs npm)
+TEST_DEBS = $(shell command -v redis-server >/dev/null || echo redis-server) \
+	$(shell test -x /usr/bin/chromium || echo chromium) \
+	$(shell dpkg-query -W -f='$${db:Status-Status}' fonts-noto-cjk 2>/dev/null | grep -qx installed || echo fonts-noto-cjk) \
+	$(if $(GRIDCASE_PG_BIN)$(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
+# What building the venv and the assets needs, unless they are built already.
+BUILD_DEBS = $(if $(wildcard $(STAMP)),,$(VENV_DEBS)) $(if $(wildcard $(ASSETS)),,$(NODE_DEBS))
+# $(call apt-install,PACKAGES): the command installing them; nothing at all when there are none.
+apt-install = $(if $(strip $(1)),.ci/apt-install $(strip $(1)))
 
 $(STAMP): pyproject.toml
+	$(call apt-install,$(VENV_DEBS))
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -16,6 +34,7 @@ $(STAMP): pyproject.toml
 ASSETS = web/static/vendor/.installed-$(shell cksum < web/assets/package-lock.json | cut -d' ' -f1)
 
 $(ASSETS): web/assets/package-lock.json
+	$(call apt-install,$(NODE_DEBS))
 	cd web/assets && npm ci --no-audit --no-fund --loglevel=error
 	rm -rf web/static/vendor && mkdir -p web/static/vendor/bpmn-js
 	cp -r web/assets/node_modules/bpmn-js/dist/*.js web/assets/node_modules/bpmn-js/dist/assets web/static/vendor/bpmn-js/
@@ -23,10 +42,10 @@ $(ASSETS): web/assets/package-lock.json
 
 assets: $(ASSETS)
 
-run: $(STAMP) $(ASSETS)
-	$(VENV)/bin/gridcase run --demo
+run: run-deps $(STAMP) $(ASSETS)
+	$(VENV)/bin/gridcase run --demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(ASSETS) system-deps
+test: system-deps $(STAMP) $(ASSETS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # After editing templates: extract messages, merge them into each catalogue, compile.
@@ -42,15 +61,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/gridcase bench loop
 
-# Test-only system packages, installed with apt only when missing.
+# Everything from apt in one go (a fresh machine gets one apt-get update, not one per step).
+run-deps:
+	$(call apt-install,$(BUILD_DEBS))
+
 system-deps:
-	@missing=""; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	test -x /usr/bin/chromium || missing="$$missing chromium fonts-noto-cjk"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	$(call apt-install,$(BUILD_DEBS) $(TEST_DEBS))
 
 clean:
 	rm -rf instance .pytest_cache

@@ -128,7 +128,7 @@ def _check_port(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(demo: bool, host: str, port: int) -> None:
-    """One command for newcomers: SQLite in ./instance, demo data, server on 127.0.0.1."""
+    """One command for newcomers: SQLite in the data folder, demo data, a local server."""
     _check_port(host, port)
     ctx = _context()
     prepare(ctx, demo=demo)
