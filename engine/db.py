@@ -54,7 +54,7 @@ class Base(DeclarativeBase):
     }
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_database(url: str, *, echo: bool = False) -> Engine:
     """Create an SQLAlchemy engine for ``url`` with settings fit for concurrent use.
 
     SQLite gets WAL mode, a busy timeout and foreign keys; an in-memory SQLite URL shares

@@ -126,9 +126,11 @@ def _element_of(err: Exception) -> str | None:
 
 
 def _explain(err: Exception) -> str:
-    cause = err.__cause__ or getattr(err, "exception", None)
-    if isinstance(cause, ScriptError):
-        return str(cause)
+    """The restricted evaluator's reason when Spiff wrapped one (as the cause, as the
+    exception it carries, or as the error it was handling), else Spiff's message."""
+    for cause in (err.__cause__, getattr(err, "exception", None), err.__context__):
+        if isinstance(cause, ScriptError):
+            return f"{err}: {cause}" if str(cause) not in str(err) else str(err)
     return str(err)
 
 
@@ -340,10 +342,17 @@ class WorkflowHost:
         Raises:
             NotFoundError: no such waiting timer.
         """
-        task = wf.get_task_from_id(UUID(timer_task_id))
+        try:
+            task = wf.get_task_from_id(UUID(timer_task_id))
+        except (ValueError, TaskNotFoundException) as err:
+            raise NotFoundError(f"no timer {timer_task_id}") from err
         if task.state != TaskState.WAITING:
             raise NotFoundError(f"timer {timer_task_id} is not waiting")
-        task.internal_data["event_value"] = due.isoformat()
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):  # a cycle timer: only its next firing moves
+            value["next"] = due.isoformat()
+        else:
+            task.internal_data["event_value"] = due.isoformat()
 
     @_on_host_clock
     def rewind(self, wf: BpmnWorkflow, element_id: str) -> str:

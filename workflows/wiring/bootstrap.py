@@ -13,7 +13,7 @@ from redis import Redis
 from sqlalchemy import inspect
 
 from engine.clock import Clock, SystemClock
-from engine.db import make_engine, make_session_factory
+from engine.db import make_database, make_session_factory
 from engine.host import WorkflowHost
 from engine.instances import Runtime
 from engine.job_queue import InlineJobQueue, JobQueue, RQJobQueue
@@ -55,7 +55,7 @@ def build_context(
     directory = OrgDirectory([])
     registry = make_registry(catalog)
     host = WorkflowHost(bpmn_functions(directory, catalog, calendar, clock), clock)
-    db = make_engine(settings.database_url)
+    db = make_database(settings.database_url)
     ctx = GridcaseContext(
         settings=settings,
         db=db,

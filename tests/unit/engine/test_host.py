@@ -65,12 +65,6 @@ def test_a_failing_condition_names_the_gateway(host, spec) -> None:
     assert err.value.element_id == "decide"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.host._explain looks at __cause__ and .exception only; Spiff raises the "
-    "condition's WorkflowTaskException while handling the ScriptError (__context__), so the "
-    "reason (unknown name 'decision') is dropped from the message",
-)
 def test_a_failing_condition_says_why(host, spec) -> None:
     wf = host.start(spec("review"), {"amount": 10})
     with pytest.raises(WorkflowStepError) as err:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from engine import timers
 from engine.assignment import Assignment, ReadyTask
 from engine.clock import ShiftedClock
-from engine.db import Base, make_engine, make_session_factory
+from engine.db import Base, make_database, make_session_factory
 from engine.deployment import BpmnSource, deploy
 from engine.errors import ConflictError, NotFoundError
 from engine.instances import Runtime, complete_task, start_instance
@@ -34,7 +34,7 @@ class FakeAssigner:
 
 @pytest.fixture
 def session_factory() -> Iterator[sessionmaker]:
-    engine = make_engine("sqlite://")
+    engine = make_database("sqlite://")
     Base.metadata.create_all(engine, tables=ENGINE_TABLES)
     yield make_session_factory(engine)
     engine.dispose()
