@@ -7,8 +7,9 @@ transaction. Web, CLI and jobs call only these.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from engine import instances
@@ -169,7 +170,7 @@ def _view(
     actor: Actor,
     record: TaskRecord,
     case: Case,
-    now: Any,
+    now: datetime,
     schema: Mapping[str, Any] | None = None,
 ) -> TaskView:
     may_work = ctx.permissions.may_work(actor, record)
@@ -193,20 +194,23 @@ def _workable(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, task_id: 
 
 def claim(ctx: GridcaseContext, actor: Actor, task_id: str) -> TaskView:
     """Raises: NotFoundError, ForbiddenError, ConflictError (finished or held by another)."""
-    with ctx.uow() as uow:
-        _workable(ctx, uow, actor, task_id)
-        record = instances.claim_task(uow, task_id, actor.username)
-        case = uow.cases.by_instance(record.instance_id)
-        refresh_status(uow, case)
-        uow.commit()
-        return _view(ctx, actor, record, case, uow.now())
+    return _change_holder(ctx, actor, task_id, instances.claim_task)
 
 
 def unclaim(ctx: GridcaseContext, actor: Actor, task_id: str) -> TaskView:
     """Raises: NotFoundError, ForbiddenError, ConflictError (held by another)."""
+    return _change_holder(ctx, actor, task_id, instances.unclaim_task)
+
+
+def _change_holder(
+    ctx: GridcaseContext,
+    actor: Actor,
+    task_id: str,
+    change: Callable[[CaseUnitOfWork, str, str], TaskRecord],
+) -> TaskView:
     with ctx.uow() as uow:
         _workable(ctx, uow, actor, task_id)
-        record = instances.unclaim_task(uow, task_id, actor.username)
+        record = change(uow, task_id, actor.username)
         case = uow.cases.by_instance(record.instance_id)
         refresh_status(uow, case)
         uow.commit()
