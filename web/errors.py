@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -57,11 +58,28 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+# What a page says for each status, in the reader's language; the service's own message
+# (English) follows only where it tells the reader what to mend.
+PAGE_TEXT = {
+    400: _l("Something in what was sent is not right."),
+    401: _l("Please log in."),
+    403: _l("You may not see or do this: none of your roles covers it."),
+    404: _l("Not found: it does not exist, or no longer does."),
+    409: _l("Someone changed this at the same moment, or it is already done: reload and look."),
+    422: _l("This could not be done."),
+    500: _l("Something went wrong on our side; please try again later."),
+}
+PAGE_SHOWS_DETAIL = frozenset({400, 409, 422})
+
+
 def handle_gridcase_error(err: GridcaseError) -> tuple[Response | str, int]:
     status = _status_of(err)
     if _wants_json():
         return jsonify(_body(err)), status
-    return render_template("error.html", status=status, message=str(err)), status
+    detail = str(err) if status in PAGE_SHOWS_DETAIL else ""
+    return render_template(
+        "error.html", status=status, text=PAGE_TEXT.get(status, PAGE_TEXT[500]), message=detail
+    ), status
 
 
 def handle_validation_error(err: ValidationError) -> tuple[Response | str, int]:

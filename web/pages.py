@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from web.i18n import LANGUAGES
 from web.security import context
 from workflows.domain.errors import AuthenticationError
+from workflows.domain.permissions import DESIGN, SEE_CASES
 from workflows.services import accounts as auth
 
 bp = Blueprint("pages", __name__)
 
 
+def _home() -> str:
+    """Where a person starts: designers who work no cases on the processes, others in their
+    inbox."""
+    actor, permissions = g.get("actor"), context().permissions
+    if actor and permissions.has(actor, DESIGN) and not permissions.has(actor, SEE_CASES):
+        return url_for("design.processes")
+    return url_for("work.inbox")
+
+
 @bp.get("/")
 def index():
-    return redirect(url_for("work.inbox"))
+    return redirect(_home())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -34,7 +44,8 @@ def login():
             if lang:
                 session["lang"] = lang
             target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") else url_for("work.inbox"))
+            g.actor = actor
+            return redirect(target if target.startswith("/") else _home())
     return render_template("login.html", error=error), (401 if error else 200)
 
 
