@@ -84,8 +84,10 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pg_url(postgres_server: Any, postgres_template: str) -> str:
-    return postgres_server.create_database(f"t{next(_db_numbers)}", template=postgres_template)
+def pg_url(postgres_server: Any, postgres_template: str) -> Iterator[str]:
+    name = f"t{next(_db_numbers)}"
+    yield postgres_server.create_database(name, template=postgres_template)
+    postgres_server.drop_database(name)
 
 
 @pytest.fixture

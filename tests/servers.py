@@ -77,6 +77,15 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url_for(name)
 
+    def drop_database(self, name: str) -> None:
+        """Drop a database, closing whatever connections a test left open."""
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def stop(self) -> None:
         subprocess.run(
             [

@@ -9,21 +9,6 @@ from typing import Any
 
 from flask import Flask
 
-from web import (
-    api_cases,
-    api_coordination,
-    api_deadlines,
-    api_processes,
-    api_tasks,
-    errors,
-    i18n,
-    labels,
-    pages,
-    pages_design,
-    pages_supervise,
-    pages_work,
-    security,
-)
 from workflows.services.context import GridcaseContext
 from workflows.wiring.bootstrap import build_context
 
@@ -31,7 +16,24 @@ from workflows.wiring.bootstrap import build_context
 def create_app(
     config: Mapping[str, Any] | None = None, context: GridcaseContext | None = None
 ) -> Flask:
-    """Build the app. Nothing happens at import time; tests pass their own context."""
+    """Build the app. Nothing happens at import time (not even importing the pages, so that
+    the ``gridcase`` command starts quickly); tests pass their own context."""
+    from web import (
+        api_cases,
+        api_coordination,
+        api_deadlines,
+        api_processes,
+        api_tasks,
+        errors,
+        i18n,
+        labels,
+        pages,
+        pages_design,
+        pages_supervise,
+        pages_work,
+        security,
+    )
+
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=os.environ.get("GRIDCASE_SECRET_KEY") or secrets.token_hex(32),

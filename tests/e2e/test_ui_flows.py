@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from engine.db import utcnow
-from tests.app_fixtures import PASSWORD, make_context
+from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
 from tests.browser import chromium, screenshot, serving
 from tests.processes.helpers import accepted, step
 from web import create_app
@@ -30,9 +30,11 @@ BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "closed_loop.bpmn"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, GridcaseContext]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[str, Any, GridcaseContext]]:
     tmp = tmp_path_factory.mktemp("ui")
-    ctx = make_context(f"sqlite:///{tmp / 'gridcase.db'}", upload_dir=tmp / "uploads")
+    ctx = make_context(copy_sqlite_template(sqlite_template, tmp), upload_dir=tmp / "uploads")
     app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
     with serving(app) as base, chromium() as browser:
         yield base, browser, ctx
