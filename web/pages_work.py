@@ -20,6 +20,7 @@ from web.form_widgets import fields_for, flash_errors, parse_local_time, read_fo
 from web.i18n import split_title
 from web.labels import why_waiting
 from web.pages_supervise import override_panel
+from web.request_body import files
 from web.security import context, login_required
 from workflows.domain.errors import FieldErrors
 from workflows.services import attachments, cases, deadlines, delegation
@@ -69,10 +70,9 @@ def task(task_id: str):
     status = 200
     if request.method == "POST":
         values = read_form(schema, request.form, ctx.calendar.timezone)
-        photos = {name: uploads(name) for name in request.files}
         reason = request.form.get("override_reason", "")
         try:
-            done = cases.complete(ctx, g.actor, task_id, values, photos=photos, reason=reason)
+            done = cases.complete(ctx, g.actor, task_id, values, photos=files(), reason=reason)
         except FieldErrors as err:
             errors, status = err.fields, 400
         else:
