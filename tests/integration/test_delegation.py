@@ -9,7 +9,7 @@ import pytest
 
 from engine.db import utcnow
 from tests.processes.helpers import accepted, ready, step
-from workflows.adapters.repositories import InboxFilter
+from workflows.adapters.queries import InboxFilter
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.services import cases, delegation
 from workflows.services.accounts import load_actor

@@ -1,9 +1,8 @@
-"""Queries over the domain's tables, in SQLAlchemy 2 style. Nothing here commits."""
+"""Repositories over the domain's tables, one per aggregate, SQLAlchemy 2 style. Nothing commits."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +12,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from engine.models import ProcessInstance, TaskRecord
-from engine.repositories import Visibility
 from workflows.adapters.models import (
     ApiToken,
     Attachment,
@@ -182,62 +179,6 @@ class CaseRepository:
         )
         last = self.session.execute(stmt).scalar_one()
         return f"{year}-{last:06d}"
-
-
-@dataclass(frozen=True)
-class InboxFilter:
-    """Inbox filters; ``None`` means no filter. ``status`` is the case status."""
-
-    role: str | None = None
-    unit_key: str | None = None
-    status: str | None = None
-    category: str | None = None
-    overdue: bool = False
-    mine: bool = False
-    search: str | None = None
-
-
-class InboxQuery:
-    """Ready tasks joined with their cases, filtered by what a person may see."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def search(
-        self, visibility: Visibility, flt: InboxFilter, *, now: datetime, limit: int, offset: int
-    ) -> tuple[list[tuple[TaskRecord, Case]], int]:
-        conds = [TaskRecord.state == "ready", visibility.clause()]
-        if flt.role:
-            conds.append(TaskRecord.role == flt.role)
-        if flt.unit_key:
-            conds.append(TaskRecord.unit_key == flt.unit_key)
-        if flt.status:
-            conds.append(Case.status == flt.status)
-        if flt.category:
-            conds.append(Case.category == flt.category)
-        if flt.overdue:
-            conds.append(TaskRecord.due_at < now)
-        if flt.mine:
-            conds.append(TaskRecord.assignee == visibility.person)
-        if flt.search:
-            like = f"%{flt.search}%"
-            conds.append(
-                or_(Case.number.like(like), Case.title.like(like), Case.address.like(like))
-            )
-        joined = select(TaskRecord, Case).join(Case, Case.instance_id == TaskRecord.instance_id)
-        total = self.session.scalar(
-            select(func.count())
-            .select_from(TaskRecord)
-            .join(Case, Case.instance_id == TaskRecord.instance_id)
-            .where(*conds)
-        )
-        stmt = (
-            joined.where(*conds)
-            .order_by(TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at)
-            .limit(limit)
-            .offset(offset)
-        )
-        return [(t, c) for t, c in self.session.execute(stmt)], total or 0
 
 
 class NotificationRepository:
@@ -416,95 +357,3 @@ class SubstitutionRepository:
             *self._open(now),
         )
         return self.session.scalars(stmt).all()
-
-
-@dataclass(frozen=True)
-class ConsoleFilter:
-    """What the supervisors' console narrows to; ``unit_paths`` is the actor's reach."""
-
-    unit_paths: tuple[str, ...]
-    unit_path: str | None = None
-    level: str | None = None
-    department: str | None = None
-    category: str | None = None
-    older_than: datetime | None = None
-
-
-class ConsoleQuery:
-    """Open cases that need a supervisor: overdue, warned, stalled; and where cases wait."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def _open(self, flt: ConsoleFilter, closed: Collection[str]) -> list[Any]:
-        grid = OrgUnit.path
-        conds: list[Any] = [Case.status.not_in(closed)]
-        conds.append(or_(*[grid.startswith(p, autoescape=True) for p in flt.unit_paths]))
-        if flt.unit_path:
-            conds.append(grid.startswith(flt.unit_path, autoescape=True))
-        if flt.level:
-            review = select(OrgUnit.level).where(OrgUnit.key == Case.review_unit_key)
-            conds.append(review.scalar_subquery() == flt.level)
-        if flt.department:
-            conds.append(Case.department_key == flt.department)
-        if flt.category:
-            conds.append(Case.category == flt.category)
-        if flt.older_than:
-            conds.append(Case.created_at < flt.older_than)
-        return conds
-
-    def cases(
-        self,
-        flt: ConsoleFilter,
-        closed: Collection[str],
-        kind: str,
-        now: datetime,
-        stalled_before: datetime,
-        limit: int = 200,
-    ) -> tuple[list[Case], int]:
-        conds = self._open(flt, closed)
-        if kind == "overdue":
-            late = select(TaskRecord.instance_id).where(
-                TaskRecord.state == "ready", TaskRecord.due_at < now
-            )
-            conds.append(or_(Case.alert_level == "red", Case.instance_id.in_(late)))
-        elif kind == "warning":
-            conds.append(Case.alert_level == "yellow")
-        elif kind == "stalled":
-            conds.append(Case.updated_at < stalled_before)
-        elif kind == "suspended":
-            conds.append(Case.suspended.is_(True))
-        elif kind == "errored":
-            failed = select(ProcessInstance.id).where(ProcessInstance.error.is_not(None))
-            conds.append(Case.instance_id.in_(failed))
-        base = select(Case).join(OrgUnit, OrgUnit.key == Case.grid_key).where(*conds)
-        total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = self.session.scalars(base.order_by(Case.updated_at).limit(limit)).all()
-        return list(rows), total
-
-    def next_due(self, instance_ids: Collection[int]) -> dict[int, datetime]:
-        """The earliest deadline among each instance's waiting tasks."""
-        rows = self.session.execute(
-            select(TaskRecord.instance_id, func.min(TaskRecord.due_at))
-            .where(TaskRecord.state == "ready", TaskRecord.instance_id.in_(list(instance_ids)))
-            .group_by(TaskRecord.instance_id)
-        ).all()
-        return {instance: due for instance, due in rows if due is not None}
-
-    def heat(
-        self, process_id: str, paths: tuple[str, ...], now: datetime
-    ) -> list[tuple[str, int, float]]:
-        """Per element of a process: open tasks waiting there and their average age (hours)."""
-        rows = self.session.execute(
-            select(TaskRecord.element_id, TaskRecord.created_at)
-            .join(Case, Case.instance_id == TaskRecord.instance_id)
-            .where(
-                TaskRecord.state == "ready",
-                Case.process_id == process_id,
-                or_(*[TaskRecord.unit_path.startswith(p, autoescape=True) for p in paths]),
-            )
-        ).all()
-        grouped: dict[str, list[float]] = {}
-        for element, created in rows:
-            grouped.setdefault(element, []).append((now - created).total_seconds() / 3600)
-        return [(e, len(a), round(sum(a) / len(a), 1)) for e, a in sorted(grouped.items())]

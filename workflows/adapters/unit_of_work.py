@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from engine.uow import UnitOfWork
+from workflows.adapters.queries import ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
     AssessmentRepository,
     AttachmentRepository,
     CaseRepository,
-    ConsoleQuery,
     ExtensionRepository,
-    InboxQuery,
     NotificationRepository,
     SubstitutionRepository,
     UnitRepository,

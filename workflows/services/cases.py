@@ -18,7 +18,7 @@ from engine.host import WaitingTimer
 from engine.models import JournalEntry, TaskRecord
 from engine.repositories import Visibility
 from workflows.adapters.models import Attachment, Case, DepartmentMark, SensorReading
-from workflows.adapters.repositories import InboxFilter
+from workflows.adapters.queries import InboxFilter
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError
 from workflows.domain.org import Unit

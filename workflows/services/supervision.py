@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from engine.job_queue import FailedJob
 from workflows.adapters.models import Case
-from workflows.adapters.repositories import ConsoleFilter
+from workflows.adapters.queries import ConsoleFilter
 from workflows.domain.errors import ForbiddenError, NotFoundError
 from workflows.domain.permissions import OVERRIDE, SEE_FAILED_JOBS, Actor
 from workflows.domain.statuses import CLOSED_STATUSES
