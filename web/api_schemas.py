@@ -332,3 +332,55 @@ class AssessmentRowSchema(Schema):
     conference_missed = fields.Integer()
     ratings = fields.Integer()
     average_score = fields.Float(allow_none=True)
+
+
+class IndicatorQuerySchema(Schema):
+    """``from`` and ``to`` are local days (YYYY-MM-DD), both included."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+    by = fields.String(load_default="street")
+    unit = fields.String(load_default=None)
+
+
+class IndicatorCasesQuerySchema(IndicatorQuerySchema):
+    measure = fields.String(required=True)
+    key = fields.String(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+def _rates(row: Any) -> dict[str, Any]:
+    return {
+        name: {"value": r.value, "numerator": r.numerator, "denominator": r.denominator}
+        for name, r in row.rates.items()
+    }
+
+
+def indicator_row(row: Any, reward: float | None = None) -> dict[str, Any]:
+    """A row as the API contract says: key, name, the counts, then each rate."""
+    found: dict[str, Any] = {"key": row.key, "name": row.name}
+    for name, value in row.counts.items():
+        if name == "closing_hours":
+            closed = row.counts.get("closed") or 0
+            found["average_handling_hours"] = round(value / closed, 1) if closed else None
+        else:
+            found[name] = int(value)
+    found.update(_rates(row))
+    if reward is not None:
+        found["reward"] = reward
+    return found
+
+
+def indicator_table(table: Any) -> dict[str, Any]:
+    return {
+        "from": table.period.start.isoformat(),
+        "to": table.period.end.isoformat(),
+        "by": table.by,
+        "unit": unit_ref(table.unit.key),
+        "rows": [indicator_row(r, table.rewards.get(r.key)) for r in table.rows],
+        "total": indicator_row(table.total),
+    }

@@ -87,6 +87,9 @@ class Case(Base):
         Index("ix_cases_status_unit", "status", "review_unit_key"),
         Index("ix_cases_grid", "grid_key", "status"),
         Index("ix_cases_instance_id", "instance_id", unique=True),
+        Index("ix_cases_registered_at", "registered_at"),
+        Index("ix_cases_street_registered", "street_key", "registered_at"),
+        Index("ix_cases_department_registered", "department_key", "registered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +130,21 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # Milestones the indicators count by (steps with a ``milestone`` property set them):
+    # registered = first received by a department or handled on the spot.
+    registered_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verified_on_time: Mapped[bool] = mapped_column(default=False)
+    evaluated_at: Mapped[datetime | None]
+    extended: Mapped[bool] = mapped_column(default=False)
+    ever_suspended: Mapped[bool] = mapped_column(default=False)
+    supervised: Mapped[bool] = mapped_column(default=False)
+    # The grid's street and community, kept on the row for grouping.
+    street_key: Mapped[str | None] = mapped_column(String(40))
+    community_key: Mapped[str | None] = mapped_column(String(40))
 
 
 class Notification(Base):

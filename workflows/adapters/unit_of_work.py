@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.uow import UnitOfWork
+from workflows.adapters.indicator_queries import IndicatorQuery
 from workflows.adapters.queries import ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
     AssessmentRepository,
@@ -28,5 +29,6 @@ class CaseUnitOfWork(UnitOfWork):
         self.assessment = AssessmentRepository(self.session)
         self.attachments = AttachmentRepository(self.session)
         self.console = ConsoleQuery(self.session)
+        self.indicators = IndicatorQuery(self.session)
         self.substitutions = SubstitutionRepository(self.session)
         return self

@@ -11,6 +11,10 @@ from workflows.domain.catalog import Catalog
 from workflows.domain.statuses import STATUSES
 
 TIMER_KINDS = frozenset({"warning", "overdue", "followup", "auto_close"})
+# What a step means for the indicators (see ``domain/indicators.py``): the case is received
+# by a department (registered), handled (feedback given), verified on site, evaluated by
+# the reporter, or pressed by a supervisor.
+MILESTONES = frozenset({"received", "handled", "verified", "evaluated", "supervised"})
 WAIT_POINTS = frozenset({"userTask", "manualTask", "endEvent", "intermediateCatchEvent"})
 TIMER_EVENTS = frozenset({"boundaryEvent", "intermediateCatchEvent"})
 
@@ -49,6 +53,12 @@ def bpmn_properties(catalog: Catalog) -> tuple[PropertyRule, ...]:
             "the lane (role) of a task inside a subprocess drawn in another lane",
             elements=USER_TASKS,
             values=frozenset(catalog.lanes),
+        ),
+        PropertyRule(
+            "milestone",
+            "what the step means for the indicators: received (by a department), handled "
+            "(feedback), verified (on site), evaluated (by the reporter), supervised",
+            values=MILESTONES,
         ),
         PropertyRule(
             "emit",

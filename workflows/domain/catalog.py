@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from workflows.domain.errors import CatalogError, NotFoundError
+from workflows.domain.indicators import IndicatorSettings
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -171,6 +172,7 @@ class Catalog:
             "special_task_rules", {}
         )
         self.shortcuts: Mapping[str, Mapping[str, Any]] = raw.get("supervisor_shortcuts", {})
+        self.indicators = IndicatorSettings.from_catalog(raw)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:

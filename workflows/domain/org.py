@@ -78,6 +78,13 @@ class OrgDirectory:
             unit = self._units.get(unit.parent_key) if unit.parent_key else None
         raise NotFoundError(f"no {level} above {key}")
 
+    def ancestor_key_at(self, key: str, level: str) -> str | None:
+        """The key of :meth:`ancestor_at`, or None when there is no unit at that level."""
+        try:
+            return self.ancestor_at(key, level).key
+        except NotFoundError:
+            return None
+
     def territory_of(self, key: str) -> Unit:
         """A department's parent territory, or the unit itself."""
         unit = self.get(key)

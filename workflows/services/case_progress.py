@@ -25,6 +25,7 @@ from workflows.domain.case_events import (
     raised_alert,
     recipients,
 )
+from workflows.domain.milestones import Before, stamp
 from workflows.domain.statuses import derive_status, is_closed
 from workflows.services.context import GridcaseContext
 from workflows.services.handoffs import route_message
@@ -103,8 +104,11 @@ def apply_transition(
     data = transition.data
     end = transition.end.properties if transition.end else None
     case.status = derive_status(transition.ready, end, data, transition.waiting)
+    before = Before(case.department_key, case.return_count, case.rework_count)
     copy_variables(case, data, ctx.catalog.case_variables)
     now = uow.now()
+    for mark in stamp(case, before, transition.opened, transition.closed, now, _is_department(ctx)):
+        add_mark(uow, case, mark.department_key, mark.kind)
     case.updated_at = now
     if is_closed(case.status):
         case.closed_at = case.closed_at or now
@@ -128,18 +132,48 @@ def apply_transition(
 
 def _record_mark(uow: CaseUnitOfWork, case: Case, event: Emitted, department_variable: str) -> None:
     data = event.data
+    department = data.get(department_variable)
+    if not department:  # e.g. an overdue review: no department is concerned
+        return
     report = data.get("report") or {}
+    add_mark(
+        uow,
+        case,
+        department,
+        event.kind,
+        on_time=bool(report["on_time"]) if event.kind == "callin_reported" else None,
+        score=data.get("score") if event.kind == "department_rated" else None,
+        comment=(data.get("comment") or "") if event.kind == "department_rated" else "",
+    )
+
+
+def add_mark(
+    uow: CaseUnitOfWork,
+    case: Case,
+    department_key: str,
+    kind: str,
+    *,
+    on_time: bool | None = None,
+    score: int | None = None,
+    comment: str = "",
+) -> None:
+    """Record one fact for the department assessment, in the step's transaction."""
     uow.assessment.add(
         DepartmentMark(
             case_id=case.id,
-            department_key=data[department_variable],
-            kind=event.kind,
-            on_time=bool(report["on_time"]) if event.kind == "callin_reported" else None,
-            score=data.get("score") if event.kind == "department_rated" else None,
-            comment=(data.get("comment") or "") if event.kind == "department_rated" else "",
+            department_key=department_key,
+            kind=kind,
+            on_time=on_time,
+            score=score,
+            comment=comment,
             at=uow.now(),
         )
     )
+
+
+def _is_department(ctx: GridcaseContext):
+    directory = ctx.directory
+    return lambda key: key in directory and directory.get(key).is_department
 
 
 def refresh_status(uow: CaseUnitOfWork, case: Case) -> None:

@@ -102,6 +102,7 @@ def decide_extension(
         if approve:
             reason = f"extension approved: {request.reason}"
             move_deadline(ctx, uow, case, request.requested_until, actor.username, reason)
+            case.extended = True
         else:
             instance = uow.instances.get(case.instance_id or 0)
             instances.journal(uow, instance, actor.username, "extension_refused", reason=comment)
@@ -179,6 +180,7 @@ def _change_clock(
             raise ForbiddenError(f"{actor.username} may not suspend or resume {number}")
         transition = operation(uow, ctx.runtime, case.instance_id, actor.username, reason)
         case.suspended = transition.instance.status == "suspended"
+        case.ever_suspended = case.ever_suspended or case.suspended
         case.updated_at = uow.now()
         schedule(ctx, uow, [transition])
         uow.commit()

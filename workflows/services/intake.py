@@ -125,6 +125,8 @@ def open_case(
         lon=new.lon,
         photos=[],
         grid_key=grid.key,
+        street_key=ctx.directory.ancestor_key_at(grid.key, "street"),
+        community_key=ctx.directory.ancestor_key_at(grid.key, "community"),
         review_unit_key=review_unit.key,
         reporter_user_id=opener.user_id,
         reporter_name=new.reporter_name or opener.display_name,
