@@ -1,13 +1,16 @@
-"""/api/v1/cases: report a case (JSON, or multipart with photos) and read it."""
+"""/api/v1/cases: report a case (JSON, or multipart with photos), read it, query and
+export cases."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
-from web.api_schemas import CaseCreateSchema, CaseDetailSchema
+from web.api_schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
+from web.exports import CASE_COLUMNS, case_rows, download
+from web.labels import STATUS
 from web.request_body import files, form_fields, is_multipart, json_body
 from web.security import context, login_required
-from workflows.services import cases
+from workflows.services import case_query, cases
 
 bp = Blueprint("api_cases", __name__, url_prefix="/api/v1/cases")
 
@@ -23,6 +26,29 @@ def create_case():
         new, photos = cases.NewCase(**CaseCreateSchema().load(json_body())), []
     detail = cases.report_case(context(), g.actor, new, photos)
     return CaseDetailSchema().dump(detail), 201
+
+
+@bp.get("")
+@login_required
+def query_cases():
+    """The case query: every case the caller may see that matches the filters."""
+    args = CaseQuerySchema().load(request.args)
+    page, per_page = args.pop("page"), args.pop("per_page")
+    found = case_query.search(
+        context(), g.actor, case_query.CaseQuery(**args), page=page, per_page=per_page
+    )
+    return CasePageSchema().dump(found)
+
+
+@bp.get("/export.<any(csv, xlsx):kind>")
+@login_required
+def export_cases(kind: str):
+    """The case query as a download (at most 50,000 cases)."""
+    args = CaseQuerySchema().load(request.args)
+    for paging in ("page", "per_page"):
+        args.pop(paging)
+    found = case_query.export(context(), g.actor, case_query.CaseQuery(**args))
+    return download(CASE_COLUMNS, case_rows(context(), found, STATUS), "cases", kind)
 
 
 @bp.get("/<number>")

@@ -10,6 +10,7 @@ from web.api_schemas import (
     IndicatorQuerySchema,
     indicator_table,
 )
+from web.exports import download, indicator_rows
 from web.security import context, login_required
 from workflows.services import indicators
 
@@ -23,6 +24,16 @@ def table():
     return indicator_table(
         indicators.table(context(), g.actor, indicators.IndicatorRequest(**args))
     )
+
+
+@bp.get("/export.<any(csv, xlsx):kind>")
+@login_required
+def export_table(kind: str):
+    args = IndicatorQuerySchema().load(request.args)
+    found = indicators.table(context(), g.actor, indicators.IndicatorRequest(**args))
+    headings, rows = indicator_rows(found)
+    stem = f"indicators-{found.by}-{found.period.start}-{found.period.end}"
+    return download(headings, rows, stem, kind)
 
 
 @bp.get("/cases")

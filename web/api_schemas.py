@@ -384,3 +384,53 @@ def indicator_table(table: Any) -> dict[str, Any]:
         "rows": [indicator_row(r, table.rewards.get(r.key)) for r in table.rows],
         "total": indicator_row(table.total),
     }
+
+
+class CaseQuerySchema(Schema):
+    """The case query's parameters (``status`` may list several, comma-separated; ``sort``
+    is a field, ``-field`` for newest or latest first)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default="")
+    category = fields.String(load_default=None)
+    event_code = fields.String(load_default=None)
+    unit = fields.String(load_default=None)
+    department = fields.String(load_default=None)
+    channel = fields.String(load_default=None)
+    mine = fields.Boolean(load_default=False)
+    reporter = fields.String(load_default=None)
+    reported_from = fields.Date(load_default=None)
+    reported_to = fields.Date(load_default=None)
+    closed_from = fields.Date(load_default=None)
+    closed_to = fields.Date(load_default=None)
+    overdue = fields.Boolean(load_default=False)
+    q = fields.String(load_default=None)
+    sort = fields.String(load_default="-reported")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @post_load
+    def _to_query(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
+        sort = data.pop("sort")
+        statuses = tuple(s for s in data.pop("status").split(",") if s)
+        empty = ("category", "event_code", "unit", "department", "channel", "reporter", "q")
+        for name in empty:  # an empty optional parameter behaves as absent
+            if data.get(name) == "":
+                data[name] = None
+        text = data.pop("q")
+        return {
+            **data,
+            "statuses": statuses,
+            "text": text,
+            "sort": sort.lstrip("-"),
+            "descending": sort.startswith("-"),
+        }
+
+
+class CasePageSchema(Schema):
+    cases = fields.List(fields.Nested(CaseSummarySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

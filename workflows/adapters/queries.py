@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import ProcessInstance, TaskRecord
@@ -162,3 +162,112 @@ class ConsoleQuery:
         for element, created in rows:
             grouped.setdefault(element, []).append((now - created).total_seconds() / 3600)
         return [(e, len(a), round(sum(a) / len(a), 1)) for e, a in sorted(grouped.items())]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The case query's filters (案件综合查询); ``None`` or empty means no filter."""
+
+    statuses: tuple[str, ...] = ()
+    category: str | None = None
+    event_code: str | None = None
+    grids: Collection[str] | None = None  # the unit subtree asked for, as its grids
+    department: str | None = None
+    channel: str | None = None
+    reporter_id: int | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None  # exclusive
+    closed_from: datetime | None = None
+    closed_to: datetime | None = None  # exclusive
+    overdue_at: datetime | None = None  # open and past its deadline at this moment
+    text: str | None = None
+
+
+CASE_SORTS = {
+    "reported": Case.created_at,
+    "updated": Case.updated_at,
+    "deadline": Case.deadline,
+    "number": Case.number,
+}
+
+
+@dataclass(frozen=True)
+class CaseReach:
+    """Which cases a person may see: every case in these grids, their own reports, and
+    cases with a task the task visibility shows them."""
+
+    grids: Collection[str]
+    reporter_id: int
+    tasks: Visibility
+
+    def clause(self) -> Any:
+        with_task = select(TaskRecord.instance_id).where(self.tasks.clause())
+        return or_(
+            Case.grid_key.in_(list(self.grids)) if self.grids else false(),
+            Case.reporter_user_id == self.reporter_id,
+            Case.instance_id.in_(with_task),
+        )
+
+
+class CaseSearch:
+    """Cases matching a filter, within what a person may see, sorted and paged."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def statement(self, reach: CaseReach, flt: CaseFilter, closed: Collection[str]) -> Any:
+        conds: list[Any] = [reach.clause()]
+        if flt.statuses:
+            conds.append(Case.status.in_(flt.statuses))
+        for column, value in (
+            (Case.category, flt.category),
+            (Case.event_code, flt.event_code),
+            (Case.department_key, flt.department),
+            (Case.channel, flt.channel),
+            (Case.reporter_user_id, flt.reporter_id),
+        ):
+            if value is not None:
+                conds.append(column == value)
+        if flt.grids is not None:
+            conds.append(Case.grid_key.in_(list(flt.grids)) if flt.grids else false())
+        for column, start, end in (
+            (Case.created_at, flt.reported_from, flt.reported_to),
+            (Case.closed_at, flt.closed_from, flt.closed_to),
+        ):
+            if start is not None:
+                conds.append(column >= start)
+            if end is not None:
+                conds.append(column < end)
+        if flt.overdue_at is not None:
+            conds += [Case.status.not_in(closed), Case.deadline < flt.overdue_at]
+        if flt.text:
+            like = f"%{flt.text}%"
+            conds.append(
+                or_(
+                    Case.number.like(like),
+                    Case.title.like(like),
+                    Case.description.like(like),
+                    Case.address.like(like),
+                )
+            )
+        return select(Case).where(*conds)
+
+    def page(
+        self,
+        reach: CaseReach,
+        flt: CaseFilter,
+        closed: Collection[str],
+        *,
+        sort: str,
+        descending: bool,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Case], int]:
+        stmt = self.statement(reach, flt, closed)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        column = CASE_SORTS[sort]
+        order = column.desc() if descending else column.asc()
+        rows = self.session.scalars(
+            stmt.order_by(column.is_(None), order, Case.id.desc()).limit(limit).offset(offset)
+        ).all()
+        return list(rows), total

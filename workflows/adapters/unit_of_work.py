@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.uow import UnitOfWork
 from workflows.adapters.indicator_queries import IndicatorQuery
-from workflows.adapters.queries import ConsoleQuery, InboxQuery
+from workflows.adapters.queries import CaseSearch, ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
     AssessmentRepository,
     AttachmentRepository,
@@ -30,5 +30,6 @@ class CaseUnitOfWork(UnitOfWork):
         self.attachments = AttachmentRepository(self.session)
         self.console = ConsoleQuery(self.session)
         self.indicators = IndicatorQuery(self.session)
+        self.case_search = CaseSearch(self.session)
         self.substitutions = SubstitutionRepository(self.session)
         return self

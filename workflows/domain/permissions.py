@@ -104,6 +104,11 @@ class Permissions:
         if not self.has(actor, capability):
             raise ForbiddenError(message)
 
+    def case_grids(self, actor: Actor) -> list[str]:
+        """The grids whose cases the actor sees through a case role (for lists)."""
+        paths = self.reach(actor, SEE_CASES)
+        return [g.key for g in self.directory.grids() if any(g.path.startswith(p) for p in paths)]
+
     def may_work(self, actor: Actor, task: TaskFacts) -> bool:
         """Claim or complete a task: its holder (or their substitute), or its role in its unit."""
         held_by = task.assignee
