@@ -30,14 +30,18 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# bpmn-js from the npm registry, served by Flask from web/static/vendor (no CDN).
+# bpmn-js, ECharts and Leaflet from the npm registry, served by Flask from web/static/vendor
+# (no CDN).
 ASSETS = web/static/vendor/.installed-$(shell cksum < web/assets/package-lock.json | cut -d' ' -f1)
 
 $(ASSETS): web/assets/package-lock.json
 	$(call apt-install,$(NODE_DEBS))
 	cd web/assets && npm ci --no-audit --no-fund --loglevel=error
-	rm -rf web/static/vendor && mkdir -p web/static/vendor/bpmn-js
+	rm -rf web/static/vendor && mkdir -p web/static/vendor/bpmn-js web/static/vendor/echarts web/static/vendor/leaflet web/static/vendor/leaflet.markercluster
 	cp -r web/assets/node_modules/bpmn-js/dist/*.js web/assets/node_modules/bpmn-js/dist/assets web/static/vendor/bpmn-js/
+	cp web/assets/node_modules/echarts/dist/echarts.min.js web/static/vendor/echarts/
+	cp -r web/assets/node_modules/leaflet/dist/leaflet.js web/assets/node_modules/leaflet/dist/leaflet.css web/assets/node_modules/leaflet/dist/images web/static/vendor/leaflet/
+	cp web/assets/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js web/assets/node_modules/leaflet.markercluster/dist/*.css web/static/vendor/leaflet.markercluster/
 	touch $@
 
 assets: $(ASSETS)

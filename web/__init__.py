@@ -29,7 +29,11 @@ def create_app(
         i18n,
         labels,
         pages,
+        pages_dashboard,
         pages_design,
+        pages_map,
+        pages_query,
+        pages_reports,
         pages_supervise,
         pages_work,
         security,
@@ -56,6 +60,7 @@ def create_app(
     i18n.init_app(app)
     ctx = app.extensions["gridcase"]
     app.jinja_env.globals.update(labels.globals_for(ctx.directory, ctx.catalog))
+    app.jinja_env.globals["may"] = security.may
     for module in (
         api_cases,
         api_tasks,
@@ -67,6 +72,10 @@ def create_app(
         pages_work,
         pages_supervise,
         pages_design,
+        pages_dashboard,
+        pages_query,
+        pages_map,
+        pages_reports,
     ):
         app.register_blueprint(module.bp)
     return app

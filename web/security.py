@@ -69,6 +69,12 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
+def may(capability: str) -> bool:
+    """Whether the person calling holds ``capability`` anywhere (for navigation)."""
+    actor = g.get("actor")
+    return actor is not None and context().permissions.has(actor, capability)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
