@@ -73,3 +73,16 @@ def bench_timers(pending: int, burst: int, rate: int, seconds: int, workers: int
     ctx = _scratch_context("bench-timers")
     log_dir = data_dir() / "bench-workers"
     click.echo(run(ctx, pending, burst, rate, seconds, workers, Path(log_dir)))
+
+
+@bench.command("indicators")
+@click.option("--cases", "n_cases", default=100_000, show_default=True)
+@click.option("--repeat", default=5, show_default=True)
+def bench_indicators(n_cases: int, repeat: int) -> None:
+    """Indicator tables over N cases of a year (bulk-seeded once; later runs reuse them).
+
+    Use PostgreSQL for the real figure: `python benchmarks/with_servers.py indicators`.
+    """
+    from benchmarks.indicators import run
+
+    click.echo(run(_scratch_context("bench-indicators"), n_cases, repeat))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+)
 
 from web.security import context
 
@@ -411,14 +420,15 @@ class CaseQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
+    @pre_load
+    def _drop_empty(self, data: Any, **_: object) -> dict[str, Any]:
+        """An empty parameter (a form's untouched field) behaves as absent."""
+        return {k: v for k, v in data.items() if v != ""}
+
     @post_load
     def _to_query(self, data: dict[str, Any], **_: object) -> dict[str, Any]:
         sort = data.pop("sort")
         statuses = tuple(s for s in data.pop("status").split(",") if s)
-        empty = ("category", "event_code", "unit", "department", "channel", "reporter", "q")
-        for name in empty:  # an empty optional parameter behaves as absent
-            if data.get(name) == "":
-                data[name] = None
         text = data.pop("q")
         return {
             **data,

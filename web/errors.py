@@ -83,7 +83,7 @@ def handle_gridcase_error(err: GridcaseError) -> tuple[Response | str, int]:
 
 
 def handle_validation_error(err: ValidationError) -> tuple[Response | str, int]:
-    return handle_gridcase_error(FieldErrors(_flatten(err.messages)))
+    return handle_gridcase_error(FieldErrors(flatten(err.messages)))
 
 
 def handle_http_error(err: HTTPException) -> Response | tuple[Response, int]:
@@ -93,13 +93,13 @@ def handle_http_error(err: HTTPException) -> Response | tuple[Response, int]:
     return err.get_response()
 
 
-def _flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:
+def flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(messages, list):
         return {prefix or "_form": [str(m) for m in messages]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
         name = f"{prefix}.{key}" if prefix else str(key)
-        flat.update(_flatten(value, name))
+        flat.update(flatten(value, name))
     return flat
 
 

@@ -160,10 +160,9 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
         what = TIMERS.get(timer.kind or "", _l("a timer"))
         lines.append(
             _(
-                "%(what)s fires at %(due)s (%(element)s).",
+                "%(what)s fires at %(due)s.",
                 what=str(what).capitalize(),
                 due=format_datetime(timer.due, "short"),
-                element=timer.element_id,
             )
         )
     for awaited in detail.awaited:

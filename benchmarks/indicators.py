@@ -1,0 +1,189 @@
+"""Indicator tables and the dashboard over many cases: a year of cases bulk-inserted (rows
+shaped like the ones the closed loop leaves, without running it), then the district's table
+by street for one month, by department for the year, and the dashboard's queries, timed.
+
+    python benchmarks/with_servers.py indicators --cases 1000000
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from workflows.adapters.models import Case, DepartmentMark, User
+from workflows.services import indicators
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
+
+YEAR = 2029
+BATCH = 20_000
+STATUSES = (
+    ("evaluated", 0.55),
+    ("closed", 0.2),
+    ("in_progress", 0.1),
+    ("dispatched", 0.05),
+    ("reported", 0.05),
+    ("rejected", 0.05),
+)
+SATISFACTION = ("satisfied", "satisfied", "satisfied", "basically_satisfied", "dissatisfied")
+
+
+@dataclass
+class Timing:
+    label: str
+    ms: list[float]
+
+    def line(self) -> str:
+        p50, worst = statistics.median(self.ms), max(self.ms)
+        return f"{self.label:<44} p50 {p50:7.1f} ms   max {worst:7.1f} ms"
+
+
+def seed(ctx: GridcaseContext, count: int, seed_value: int = 7) -> float:
+    """Insert ``count`` cases over the year (and their department marks); seconds taken."""
+    rng = random.Random(seed_value)
+    directory = ctx.directory
+    grids = directory.grids()
+    departments = [u.key for u in directory.all() if u.is_department]
+    categories = [c for c in ctx.catalog.categories if c != "15"]
+    with ctx.uow() as uow:
+        workers = {
+            g.key: uow.session.scalar(select(User.id).where(User.username == _worker_of(g.key)))
+            for g in grids
+        }
+    weights = [w for _, w in STATUSES]
+    start = datetime(YEAR, 1, 1, tzinfo=UTC)
+    began = time.perf_counter()
+    for first in range(0, count, BATCH):
+        cases, marks = [], []
+        for n in range(first, min(first + BATCH, count)):
+            grid = rng.choice(grids)
+            reported = start + timedelta(seconds=rng.randrange(365 * 86400))
+            status = rng.choices([s for s, _ in STATUSES], weights)[0]
+            registered = status not in ("reported", "rejected")
+            department = rng.choice(departments) if registered else None
+            deadline = reported + timedelta(days=3)
+            handled = (
+                reported + timedelta(hours=rng.uniform(2, 100))
+                if status
+                in (
+                    "closed",
+                    "evaluated",
+                )
+                else None
+            )
+            closed = handled + timedelta(hours=8) if handled else None
+            cases.append(
+                {
+                    "number": f"{YEAR}-B{n:08d}",
+                    "process_id": "closed_loop",
+                    "stream": "city_management",
+                    "category": rng.choice(categories),
+                    "priority": "urgent" if rng.random() < 0.05 else "normal",
+                    "channel": "grid_worker",
+                    "title": "bench",
+                    "description": "bench",
+                    "address": "",
+                    "photos": [],
+                    "grid_key": grid.key,
+                    "street_key": directory.ancestor_key_at(grid.key, "street"),
+                    "community_key": directory.ancestor_key_at(grid.key, "community"),
+                    "review_unit_key": directory.ancestor_key_at(grid.key, "community"),
+                    "department_key": department,
+                    "status": status,
+                    "reporter_user_id": workers[grid.key],
+                    "reporter_name": "bench",
+                    "reporter_phone": "",
+                    "deadline": deadline if registered else None,
+                    "return_count": 1 if registered and rng.random() < 0.04 else 0,
+                    "rework_count": 1 if registered and rng.random() < 0.03 else 0,
+                    "escalation_count": 0,
+                    "satisfaction": rng.choice(SATISFACTION) if status == "evaluated" else None,
+                    "alert_level": "normal",
+                    "suspended": False,
+                    "created_at": reported,
+                    "updated_at": closed or reported,
+                    "closed_at": closed,
+                    "registered_at": reported + timedelta(hours=1) if registered else None,
+                    "dispatched_at": reported + timedelta(hours=1) if registered else None,
+                    "handled_at": handled,
+                    "verified_at": closed,
+                    "verified_by": _worker_of(grid.key) if closed else None,
+                    "verified_on_time": bool(closed),
+                    "evaluated_at": closed if status == "evaluated" else None,
+                    "extended": registered and rng.random() < 0.02,
+                    "ever_suspended": False,
+                    "supervised": registered and rng.random() < 0.03,
+                }
+            )
+        with ctx.uow() as uow:
+            ids = list(
+                uow.session.scalars(
+                    insert(Case).returning(Case.id, sort_by_parameter_order=True), cases
+                )
+            )
+            for case_id, row in zip(ids, cases, strict=True):
+                if row["department_key"]:
+                    marks.append(
+                        {
+                            "case_id": case_id,
+                            "department_key": row["department_key"],
+                            "kind": "received",
+                            "comment": "",
+                            "at": row["dispatched_at"],
+                        }
+                    )
+            if marks:
+                uow.session.execute(insert(DepartmentMark), marks)
+            uow.commit()
+    return time.perf_counter() - began
+
+
+def _worker_of(grid_key: str) -> str:
+    """The demo district's grid worker of a grid (gw01 … gw12, in grid order)."""
+    street, community, grid = int(grid_key[7:9]), int(grid_key[10:12]), int(grid_key[13:15])
+    return f"gw{(street - 1) * 6 + (community - 1) * 3 + grid:02d}"
+
+
+def _timed(label: str, action: Callable[[], object], repeat: int) -> Timing:
+    action()  # warm: the plan cache, the first connection
+    ms = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        action()
+        ms.append((time.perf_counter() - began) * 1000)
+    return Timing(label, ms)
+
+
+def run(ctx: GridcaseContext, count: int, repeat: int = 5) -> str:
+    with ctx.uow() as uow:
+        existing = uow.cases.count()
+    took = seed(ctx, count - existing) if existing < count else 0.0
+    chief = load_actor(ctx, "sup01")
+    district = "339901000000000"
+    month = indicators.IndicatorRequest(date(YEAR, 6, 1), date(YEAR, 6, 30), "street", district)
+    year = indicators.IndicatorRequest(date(YEAR, 1, 1), date(YEAR, 12, 31), "department", district)
+    timings = [
+        _timed(
+            "district by street, one month", lambda: indicators.table(ctx, chief, month), repeat
+        ),
+        _timed(
+            "district by department, the year", lambda: indicators.table(ctx, chief, year), repeat
+        ),
+        _timed(
+            "district by grid worker, one month",
+            lambda: indicators.table(
+                ctx,
+                chief,
+                indicators.IndicatorRequest(month.start, month.end, "grid_worker", district),
+            ),
+            repeat,
+        ),
+    ]
+    head = f"{count} cases over {YEAR} (seeded {count - existing} in {took:.0f} s)"
+    return "\n".join([head] + [t.line() for t in timings])
