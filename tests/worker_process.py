@@ -37,10 +37,27 @@ class WorkerProcess:
             else [str(Path(sys.executable).parent / "gridcase"), "worker"]
         )
         self.log = log
+        self.redis_url = redis_url
         self._log_file = log.open("ab")
         self.process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT
         )
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Wait until this worker has registered with Redis (imports done, context built):
+        on a loaded machine starting a worker takes seconds, and a timer test must not
+        count them against its deadlines."""
+        from redis import Redis
+        from rq import Worker
+
+        connection = Redis.from_url(self.redis_url)
+
+        def registered() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited: {self.log.read_text()[-2000:]}")
+            return any(w.pid == self.process.pid for w in Worker.all(connection=connection))
+
+        wait_for(registered, timeout, "the worker to start")
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no graceful shutdown."""

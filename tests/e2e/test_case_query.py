@@ -53,7 +53,8 @@ def test_exports_as_csv_and_excel(api: Api) -> None:
     resp = api.get("cd01", "/api/v1/cases/export.csv")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["案件编号", "标题", "类别"] and rows[1][0] == a and rows[1][2] == "城市管理"
+    assert rows[0][:3] == ["案件编号", "标题", "类别"]
+    assert rows[1][0] == a and rows[1][2] == "城市管理"
 
     resp = api.get("cd01", "/api/v1/cases/export.xlsx")
     sheet = load_workbook(io.BytesIO(resp.data)).active

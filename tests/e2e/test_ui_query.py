@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from tests.browser import screenshot
-from tests.e2e.test_ui_flows import login, site  # noqa: F401 - the shared browser fixture
+from tests.e2e import test_ui_flows
+from tests.e2e.test_ui_flows import login
 from tests.processes.helpers import accepted, report, step
 
 pytestmark = pytest.mark.browser
+site = test_ui_flows.site  # the same browser fixture, for this module
 
 
 def test_query_filter_download_and_my_reports(site: Any) -> None:

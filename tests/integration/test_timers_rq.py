@@ -1,4 +1,8 @@
-"""Durable timers on real PostgreSQL, real Redis and real ``gridcase worker`` processes."""
+"""Durable timers on real PostgreSQL, real Redis and real ``gridcase worker`` processes.
+
+These tests wait for real (the workers run on the wall clock): each waits for its worker to
+be ready before the clock of a deadline starts, and polls with generous limits, so that a
+loaded machine makes them slower, never red."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from workflows.services.context import GridcaseContext
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 GRID1 = "339901001001001"
 STREET1 = "339901001000000"
+WAIT = 120  # seconds at most; each wait ends as soon as its condition holds
 
 
 @pytest.fixture
@@ -37,6 +42,7 @@ def workers(rq_ctx: GridcaseContext, tmp_path: Path) -> Iterator[list[WorkerProc
 
 
 def start_worker(ctx: GridcaseContext, tmp_path: Path, workers: list, **kw) -> WorkerProcess:
+    """Start a worker and wait until it has registered with Redis."""
     worker = WorkerProcess(
         ctx.settings.database_url,
         ctx.settings.redis_url or "",
@@ -44,6 +50,7 @@ def start_worker(ctx: GridcaseContext, tmp_path: Path, workers: list, **kw) -> W
         **kw,
     )
     workers.append(worker)
+    worker.wait_ready()
     return worker
 
 
@@ -74,18 +81,12 @@ def test_warning_then_overdue_then_supervision_and_escalation(
     number = dispatched_case(rq_ctx, seconds=6)
 
     wait_for(
-        lambda: cases.get_case(rq_ctx, admin, number).case.alert_level == "yellow",
-        20,
-        "the yellow warning",
-    )
-    case = cases.get_case(rq_ctx, admin, number)
-    assert [t.task.element_id for t in case.tasks if t.task.state == "ready"] == ["sign"]
-
-    wait_for(
         lambda: cases.get_case(rq_ctx, admin, number).case.alert_level == "red",
-        20,
+        WAIT,
         "the red overdue",
     )
+    # the yellow warning and the overdue each fired once (on a loaded machine a late
+    # worker may fire both in one go, so their order is not asserted)
     case = cases.get_case(rq_ctx, admin, number)
     ready = [t.task for t in case.tasks if t.task.state == "ready"]
     assert [(t.element_id, t.role, t.unit_key) for t in ready] == [
@@ -128,7 +129,7 @@ def test_redis_flushed_before_the_due_time_still_fires_once(
     admin = load_actor(rq_ctx, "admin")
     wait_for(
         lambda: cases.get_case(rq_ctx, admin, number).case.alert_level == "red",
-        30,
+        WAIT,
         "the overdue found by the sweep",
     )
     counts = journal_counts(rq_ctx, number)
@@ -147,7 +148,7 @@ def test_worker_killed_while_firing_loses_nothing_and_duplicates_nothing(
         extra_env={"GRIDCASE_TEST_MARK": str(mark)},
     )
     number = dispatched_case(rq_ctx, seconds=2)
-    wait_for(mark.exists, 30, "the worker to stall inside a firing")
+    wait_for(mark.exists, WAIT, "the worker to stall inside a firing")
     slow.kill()
     assert journal_counts(rq_ctx, number)["warning"] == 0  # nothing was committed
 
@@ -155,7 +156,7 @@ def test_worker_killed_while_firing_loses_nothing_and_duplicates_nothing(
     admin = load_actor(rq_ctx, "admin")
     wait_for(
         lambda: cases.get_case(rq_ctx, admin, number).case.alert_level == "red",
-        40,
+        WAIT,
         "the timers to fire after the restart",
     )
     counts = journal_counts(rq_ctx, number)
