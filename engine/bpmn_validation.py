@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from engine.assignment import FORM_PROPERTY
 from engine.errors import BpmnProblem, BpmnValidationError, ScriptError
 from engine.properties import PropertyRule
-from engine.script_sandbox import check_expression, parse_script
+from engine.script_sandbox import check_expression, parse, parse_script
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -226,7 +226,7 @@ def _check_expressions(checker: _Checker, process: Any) -> None:
 def _check_timer(kind: str, text: str) -> None:
     """A timer is an expression; when it is a string literal, it must be valid ISO 8601."""
     check_expression(text)
-    node = ast.parse(text, mode="eval").body
+    node = parse(text, mode="eval").body
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return  # a variable or function call: checked when the timer is reached
     value = node.value

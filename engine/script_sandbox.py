@@ -12,6 +12,7 @@ rule and belongs in a registered function, not in the diagram.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,6 +33,31 @@ SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
     "str": str,
     "bool": bool,
 }
+
+
+# CPython 3.11's ast.parse is not safe across threads (two workers completing tasks at once
+# raised "SystemError: AST constructor recursion depth mismatch"), so every parse goes
+# through one lock; expressions come from deployed diagrams, so their trees are kept.
+_PARSE_LOCK = threading.Lock()
+_PARSED: dict[str, ast.AST] = {}
+_PARSED_LIMIT = 20_000
+
+
+def parse(source: str, mode: str = "exec") -> ast.AST:
+    """``ast.parse`` under the module's lock."""
+    with _PARSE_LOCK:
+        return ast.parse(source, mode=mode)
+
+
+def parsed_expression(expression: str) -> ast.AST:
+    """The evaluator's tree of an expression, parsed once."""
+    found = _PARSED.get(expression)
+    if found is None:
+        with _PARSE_LOCK:
+            found = simpleeval.SimpleEval.parse(expression)
+        if len(_PARSED) < _PARSED_LIMIT:
+            _PARSED[expression] = found
+    return found
 
 
 def _message(expression: str, err: Exception) -> str:
@@ -57,7 +83,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context=None) -> Any:
         try:
-            return self._evaluator(context, external_context).eval(expression)
+            evaluator = self._evaluator(context, external_context)
+            return evaluator.eval(expression, parsed_expression(expression))
         except ScriptError:
             raise
         except Exception as err:
@@ -80,7 +107,7 @@ def parse_script(script: str) -> list[tuple[str, str]]:
         ScriptError: the script is not a sequence of simple assignments.
     """
     try:
-        tree = ast.parse(script or "")
+        tree = parse(script or "")
     except SyntaxError as err:
         raise ScriptError(f"line {err.lineno}: syntax error: {err.msg}") from err
     pairs = []
@@ -107,7 +134,7 @@ def check_expression(expression: str) -> None:
         ScriptError: the expression does not parse or uses dunder names.
     """
     try:
-        tree = ast.parse(expression, mode="eval")
+        tree = parse(expression, mode="eval")
     except SyntaxError as err:
         raise ScriptError(f"syntax error in {expression!r}: {err.msg}") from err
     for node in ast.walk(tree):
