@@ -17,6 +17,8 @@ TEST_DEBS = $(shell command -v redis-server >/dev/null || echo redis-server) \
 	$(shell test -x /usr/bin/chromium || echo chromium) \
 	$(shell dpkg-query -W -f='$${db:Status-Status}' fonts-noto-cjk 2>/dev/null | grep -qx installed || echo fonts-noto-cjk) \
 	$(if $(GRIDCASE_PG_BIN)$(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
+# What the PDF reports need at run time: WeasyPrint's Pango and HarfBuzz, and a CJK font.
+PDF_DEBS = $(foreach deb,libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk,$(shell dpkg-query -W -f='$${db:Status-Status}' $(deb) 2>/dev/null | grep -qx installed || echo $(deb)))
 # What building the venv and the assets needs, unless they are built already.
 BUILD_DEBS = $(if $(wildcard $(STAMP)),,$(VENV_DEBS)) $(if $(wildcard $(ASSETS)),,$(NODE_DEBS))
 # $(call apt-install,PACKAGES): the command installing them; nothing at all when there are none.
@@ -67,10 +69,10 @@ bench: $(STAMP)
 
 # Everything from apt in one go (a fresh machine gets one apt-get update, not one per step).
 run-deps:
-	$(call apt-install,$(BUILD_DEBS))
+	$(call apt-install,$(BUILD_DEBS) $(PDF_DEBS))
 
 system-deps:
-	$(call apt-install,$(BUILD_DEBS) $(TEST_DEBS))
+	$(call apt-install,$(sort $(BUILD_DEBS) $(TEST_DEBS) $(PDF_DEBS)))
 
 clean:
 	rm -rf instance .pytest_cache

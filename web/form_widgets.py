@@ -37,7 +37,7 @@ class Field:
 
 def _kind(spec: Mapping[str, Any]) -> str:
     widget = spec.get("x-widget")
-    if widget in ("textarea", "department", "departments", "category", "photos"):
+    if widget in ("textarea", "department", "departments", "category", "event_code", "photos"):
         return widget
     if "enum" in spec:
         return "radio" if len(spec["enum"]) <= 4 else "select"
@@ -65,6 +65,9 @@ def fields_for(
     required = set(schema.get("required", []))
     departments = [(u.key, tr(u)) for u in directory.all() if u.is_department]
     categories = [(c.code, f"{c.code} {tr(c)}") for c in catalog.categories.values()]
+    event_codes = [
+        (code, f"{code} {tr(sub)}（{sub['category']}）") for code, sub in catalog.subclasses.items()
+    ]
     out = []
     for name, spec in schema.get("properties", {}).items():
         kind = _kind(spec)
@@ -76,6 +79,8 @@ def fields_for(
             options = departments
         elif kind == "category":
             options = categories
+        elif kind == "event_code":
+            options = event_codes
         elif kind == "boolean":
             options = [("true", _("Yes")), ("false", _("No"))]
         out.append(

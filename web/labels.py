@@ -3,6 +3,7 @@ the plain-language answer to "why is this case waiting?"."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask_babel import LazyString, format_datetime
@@ -93,6 +94,9 @@ SERVICE_MESSAGES = (
     _l("not a known category"),
     _l("not a known priority"),
     _l("not an editable variable"),
+    _l("give the month as YYYY-MM"),
+    _l("the place lies outside every grid: name the grid"),
+    _l("request body is not valid JSON"),
 )
 TIMERS = {
     "warning": _l("the yellow warning"),
@@ -106,7 +110,7 @@ def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
     return {
         "directory": directory,
         "catalog": catalog,
-        "answers": answers,
+        "answers": functools.partial(answers, catalog=catalog),
         "is_closed": is_closed,
         "status_names": STATUS,
         "action_names": ACTIONS,
@@ -183,10 +187,13 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
 
 
 def answers(
-    payload: dict[str, Any], schema: dict[str, Any] | None, directory: OrgDirectory
+    payload: dict[str, Any],
+    schema: dict[str, Any] | None,
+    directory: OrgDirectory,
+    catalog: Catalog | None = None,
 ) -> list[tuple[str, str]]:
     """A completed task's answers as (field title, shown value): choices by their titles,
-    departments by name; photos and empty values left out."""
+    departments, categories and event codes by name; photos and empty values left out."""
     props = (schema or {}).get("properties", {})
     shown = []
     for name, value in payload.items():
@@ -201,6 +208,14 @@ def answers(
             values = [titles.get(v, v) for v in values]
         elif isinstance(value, bool):
             values = [_("Yes") if value else _("No")]
+        elif catalog is not None and spec.get("x-widget") == "category":
+            values = [
+                f"{v} {tr(catalog.categories[v])}" if v in catalog.categories else v for v in values
+            ]
+        elif catalog is not None and spec.get("x-widget") == "event_code":
+            values = [
+                f"{v} {tr(catalog.subclasses[v])}" if v in catalog.subclasses else v for v in values
+            ]
         values = [
             tr(directory.get(v)) if isinstance(v, str) and v in directory else v for v in values
         ]

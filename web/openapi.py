@@ -76,13 +76,99 @@ def openapi_document() -> dict[str, Any]:
         "SensorIntake",
         "SpecialTaskCreate",
         "AssessmentRow",
+        "CasePage",
     ):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    query_params = [
+        _query(n)
+        for n in (
+            "status",
+            "category",
+            "event_code",
+            "unit",
+            "department",
+            "channel",
+            "reporter",
+            "reported_from",
+            "reported_to",
+            "closed_from",
+            "closed_to",
+            "q",
+            "sort",
+        )
+    ] + [
+        _query("mine", "boolean"),
+        _query("overdue", "boolean"),
+        _query("page", "integer"),
+        _query("per_page", "integer"),
+    ]
     spec.path(
         "/api/v1/cases",
         operations={
-            "post": _op("Report a case", "CaseDetail", "201", body="CaseCreate"),
+            "post": _op(
+                "Report a case (JSON, or multipart/form-data with files under photos)",
+                "CaseDetail",
+                "201",
+                body="CaseCreate",
+            ),
+            "get": _op(
+                "The case query: cases I may see that match", "CasePage", params=query_params
+            ),
         },
+    )
+    for kind in ("csv", "xlsx"):
+        spec.path(
+            f"/api/v1/cases/export.{kind}",
+            operations={"get": _op(f"The case query as {kind.upper()}", None, params=query_params)},
+        )
+    indicator_params = [_query(n) for n in ("from", "to", "by", "unit")]
+    spec.path(
+        "/api/v1/indicators",
+        operations={
+            "get": _op(
+                "Indicator table: counts and rates (value, numerator, denominator) per row",
+                None,
+                params=indicator_params,
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/indicators/cases",
+        operations={
+            "get": _op(
+                "The cases behind one number of an indicator table",
+                "CasePage",
+                params=[*indicator_params, _query("measure"), _query("key")],
+            )
+        },
+    )
+    for kind in ("csv", "xlsx"):
+        spec.path(
+            f"/api/v1/indicators/export.{kind}",
+            operations={
+                "get": _op(f"An indicator table as {kind.upper()}", None, params=indicator_params)
+            },
+        )
+    spec.path(
+        "/api/v1/dashboard",
+        operations={
+            "get": _op(
+                "The dashboard's figures: KPIs against the previous period, rankings, daily "
+                "and per-category volume",
+                None,
+                params=[*indicator_params[:2], _query("unit"), _query("rank")],
+            )
+        },
+    )
+    for path, summary in (
+        ("/api/v1/map/grids", "Grids (GeoJSON) with the matching cases they hold"),
+        ("/api/v1/map/cases", "Matching cases as GeoJSON points"),
+    ):
+        spec.path(path, operations={"get": _op(summary, None, params=query_params)})
+    spec.path(
+        "/api/v1/map/cases/{number}",
+        parameters=[_path_param("number")],
+        operations={"get": _op("A case's grid (polygon) and point", None)},
     )
     spec.path(
         "/api/v1/cases/{number}",

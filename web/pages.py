@@ -7,18 +7,20 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from web.i18n import LANGUAGES
 from web.security import context
 from workflows.domain.errors import AuthenticationError
-from workflows.domain.permissions import DESIGN, SEE_CASES
+from workflows.domain.permissions import ASSESS, DESIGN, OVERRIDE, SEE_CASES
 from workflows.services import accounts as auth
 
 bp = Blueprint("pages", __name__)
 
 
 def _home() -> str:
-    """Where a person starts: designers who work no cases on the processes, others in their
-    inbox."""
+    """Where a person starts: designers who work no cases on the processes, supervisors and
+    the command centre (who may override) on the dashboard, others in their inbox."""
     actor, permissions = g.get("actor"), context().permissions
     if actor and permissions.has(actor, DESIGN) and not permissions.has(actor, SEE_CASES):
         return url_for("design.processes")
+    if actor and permissions.has(actor, OVERRIDE) and permissions.has(actor, ASSESS):
+        return url_for("dashboard.dashboard")
     return url_for("work.inbox")
 
 

@@ -167,3 +167,16 @@ def test_a_supervisor_completes_in_the_holders_place_over_the_api_with_a_reason(
     assert resp.status_code == 200, resp.get_json()
     moved = [h for h in resp.get_json()["history"] if h["action"] == "moved"]
     assert moved and moved[0]["reason"] == "受理员病假，代为受理"
+
+
+def test_a_department_head_reads_the_cases_of_the_department(api: Api) -> None:
+    ours = api.report(grid=GRID1)["case"]["number"]
+    api.step(ours, "review", "cd01", {"decision": "accept"})
+    api.step(ours, "dispatch", "cd01", {"department": "dept-cg"})
+    theirs = api.report(grid=GRID1)["case"]["number"]
+    api.step(theirs, "review", "cd01", {"decision": "accept"})
+    api.step(theirs, "dispatch", "cd01", {"department": "dept-sj"})
+    assert api.get("head-cg", f"/api/v1/cases/{ours}").status_code == 200
+    assert api.get("head-cg", f"/api/v1/cases/{theirs}").status_code == 403
+    listed = api.get("head-cg", "/api/v1/cases").get_json()
+    assert [c["number"] for c in listed["cases"]] == [ours]

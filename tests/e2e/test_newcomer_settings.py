@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.app_fixtures import PASSWORD
 from web import create_app
+from web.cli import main
 from workflows.demo import seed_demo_org
 from workflows.wiring import database
 from workflows.wiring.bootstrap import build_context
@@ -70,32 +72,27 @@ def test_a_photo_reported_from_the_page_is_served(newcomer_env: Path) -> None:
 
 
 def test_token_commands_find_the_same_database_from_any_folder(
-    newcomer_env: Path, sqlite_template: Path
+    newcomer_env: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = {**os.environ, "GRIDCASE_DATA_DIR": str(newcomer_env.resolve())}
-    empty = subprocess.run(
-        [GRIDCASE, "token", "create", "gw01"], capture_output=True, text=True, env=env
-    )
-    assert empty.returncode == 1 and "gridcase init" in empty.stderr
-    assert "Traceback" not in empty.stderr
+    runner = CliRunner()
+    monkeypatch.setenv("GRIDCASE_DATA_DIR", str(newcomer_env.resolve()))
+    empty = runner.invoke(main, ["token", "create", "gw01"])
+    assert empty.exit_code == 1 and "gridcase init" in empty.output
+    assert empty.exception is None or isinstance(empty.exception, SystemExit)
     shutil.copyfile(sqlite_template, newcomer_env / "gridcase.db")  # as `gridcase init --demo`
-    elsewhere = newcomer_env.parent / "else"
+
+    # the installed command, run from another folder, finds the same database
     made = subprocess.run(
         [GRIDCASE, "token", "create", "gw01", "--name", "app"],
         capture_output=True,
         text=True,
-        env=env,
-        cwd=elsewhere.parent,
+        env=dict(os.environ),
+        cwd=newcomer_env.parent,
         check=True,
     )
     assert made.stdout.startswith("gct_")
-    listed = subprocess.run(
-        [GRIDCASE, "token", "list", "gw01"], capture_output=True, text=True, env=env, check=True
-    )
-    token_id = listed.stdout.split()[0]
-    assert "app" in listed.stdout and "active" in listed.stdout
-    subprocess.run([GRIDCASE, "token", "revoke", token_id], check=True, env=env)
-    listed = subprocess.run(
-        [GRIDCASE, "token", "list", "gw01"], capture_output=True, text=True, env=env, check=True
-    )
-    assert "revoked" in listed.stdout
+    listed = runner.invoke(main, ["token", "list", "gw01"])
+    token_id = listed.output.split()[0]
+    assert "app" in listed.output and "active" in listed.output
+    assert runner.invoke(main, ["token", "revoke", token_id]).exit_code == 0
+    assert "revoked" in runner.invoke(main, ["token", "list", "gw01"]).output

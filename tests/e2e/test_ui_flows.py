@@ -48,7 +48,10 @@ def login(browser: Any, base: str, user: str, width: int = 1280) -> Any:
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{base}/processes" if user == "designer" else f"{base}/inbox")
+    # designers start on the processes, supervisors and the command centre on the dashboard
+    overseer = user.startswith("sup") or user == "cmd01"
+    landing = "/processes" if user == "designer" else ("/dashboard" if overseer else "/inbox")
+    page.wait_for_url(f"{base}{landing}")
     return page
 
 

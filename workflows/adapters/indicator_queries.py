@@ -114,7 +114,7 @@ def worker_predicates(w: Window) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def _hours(session: Session, start: Any, end: Any) -> Any:
+def hours_between(session: Session, start: Any, end: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", end - start) / 3600.0
     return (func.julianday(end) - func.julianday(start)) * 24.0
@@ -133,7 +133,7 @@ class IndicatorQuery:
         to closure summed over closed cases (``closing_hours``)."""
         key = GROUP_COLUMNS[group]
         predicates = case_predicates(w)
-        hours = _hours(self.session, Case.registered_at, Case.closed_at)
+        hours = hours_between(self.session, Case.registered_at, Case.closed_at)
         stmt = (
             select(
                 key.label("key"),

@@ -30,6 +30,8 @@ class OrgUnit(Base):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     categories: Mapped[list[Any]] = mapped_column(default=list)
+    # The unit's outline for the map: a GeoJSON Polygon or MultiPolygon (WGS 84 lon/lat).
+    boundary: Mapped[dict[str, Any] | None]
 
 
 class User(Base):
@@ -252,3 +254,4 @@ class Substitution(Base):
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
+

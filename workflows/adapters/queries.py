@@ -193,17 +193,22 @@ CASE_SORTS = {
 
 @dataclass(frozen=True)
 class CaseReach:
-    """Which cases a person may see: every case in these grids, their own reports, and
-    cases with a task the task visibility shows them."""
+    """Which cases a person may see: every case in these grids or of these departments,
+    their own reports, and cases with a task the task visibility shows them."""
 
     grids: Collection[str]
     reporter_id: int
     tasks: Visibility
+    departments: Collection[str] = ()
 
     def clause(self) -> Any:
-        with_task = select(TaskRecord.instance_id).where(self.tasks.clause())
+        shown = self.tasks.clause()
+        if self.departments:
+            shown = or_(shown, TaskRecord.unit_key.in_(list(self.departments)))
+        with_task = select(TaskRecord.instance_id).where(shown)
         return or_(
             Case.grid_key.in_(list(self.grids)) if self.grids else false(),
+            Case.department_key.in_(list(self.departments)) if self.departments else false(),
             Case.reporter_user_id == self.reporter_id,
             Case.instance_id.in_(with_task),
         )

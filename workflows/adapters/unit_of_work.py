@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.uow import UnitOfWork
+from workflows.adapters.dashboard_queries import DashboardQuery
 from workflows.adapters.indicator_queries import IndicatorQuery
 from workflows.adapters.queries import CaseSearch, ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
@@ -30,6 +31,7 @@ class CaseUnitOfWork(UnitOfWork):
         self.attachments = AttachmentRepository(self.session)
         self.console = ConsoleQuery(self.session)
         self.indicators = IndicatorQuery(self.session)
+        self.dashboard = DashboardQuery(self.session)
         self.case_search = CaseSearch(self.session)
         self.substitutions = SubstitutionRepository(self.session)
         return self

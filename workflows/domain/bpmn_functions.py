@@ -29,11 +29,15 @@ def bpmn_functions(
             raise ValueError(f"{unit_key} has no level above it")
         return parent.key
 
-    def handle_deadline(category: str, priority: str, deadline: str | None) -> str:
-        """The handling deadline: the dispatcher's, or the catalog limit from now."""
+    def handle_deadline(
+        category: str, priority: str, deadline: str | None, event_code: str | None = None
+    ) -> str:
+        """The handling deadline: the dispatcher's, or the catalog's limit from now (the
+        event code's own limit where it has one)."""
         if deadline:
             return datetime.fromisoformat(deadline).astimezone(UTC).isoformat()
-        return calendar.add(now(), catalog.time_limit(category, priority)).isoformat()
+        limit = catalog.time_limit(category, priority, event_code)
+        return calendar.add(now(), limit).isoformat()
 
     def warning_time(category: str, due: str) -> str:
         """When the yellow warning fires: the category's fraction of the time left."""

@@ -102,6 +102,8 @@ def copy_variables(
         value = data.get(var.variable)
         if var.type == "integer":
             setattr(case, var.field, int(value or 0))
+        elif var.type == "exact":
+            setattr(case, var.field, value or None)
         elif value:
             if var.type == "datetime" and isinstance(value, str):
                 value = datetime.fromisoformat(value)

@@ -201,11 +201,33 @@ class Catalog:
         ``emit`` values the catalog does not know, so this is for old versions)."""
         return self.events.get(kind) or EventRule(kind, kind, kind)
 
-    def time_limit(self, category: str, priority: str) -> Mapping[str, float]:
+    def time_limit(
+        self, category: str, priority: str, event_code: str | None = None
+    ) -> Mapping[str, float]:
+        """The handling limit: the event code's own limit where the catalog gives one (it
+        replaces the category's normal-priority limit), else the category's for the
+        priority."""
+        subclass = self.subclasses.get(event_code or "")
+        if subclass and subclass.get("time_limit") and priority == "normal":
+            return subclass["time_limit"]
         limits = self.category(category).time_limits
         if priority not in limits:
             raise NotFoundError(f"category {category} has no limit for priority {priority!r}")
         return limits[priority]
+
+    def event_code_problem(self, category: str, event_code: str | None) -> str | None:
+        """Why an event code does not fit a category, or None when it does."""
+        if not event_code:
+            return None
+        subclass = self.subclasses.get(event_code)
+        if subclass is None:
+            return f"unknown event code {event_code!r}"
+        if subclass["category"] != category:
+            return (
+                f"event code {event_code} {subclass['name_zh']} belongs to category "
+                f"{subclass['category']}, not {category}"
+            )
+        return None
 
 
 def _by_code(items: Any) -> dict[str, Any]:

@@ -7,8 +7,12 @@ they must not cost a query.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
 
 from workflows.domain.errors import NotFoundError
 
@@ -27,6 +31,8 @@ class Unit:
     lat: float | None = None
     lon: float | None = None
     categories: tuple[str, ...] = field(default=())
+    # GeoJSON geometry (Polygon or MultiPolygon, positions [lon, lat]) of the unit's area.
+    boundary: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def is_department(self) -> bool:
@@ -42,11 +48,16 @@ class OrgDirectory:
     """Lookups over the org tree: parents, ancestors at a level, departments, nearest grid."""
 
     def __init__(self, units: Iterable[Unit]):
-        self._units = {u.key: u for u in units}
+        self.replace(units)
 
     def replace(self, units: Iterable[Unit]) -> None:
         """Swap in a fresh snapshot (after seeding or an org change)."""
         self._units = {u.key: u for u in units}
+        self._areas = [
+            (u, prep(shape(u.boundary)))
+            for u in self._units.values()
+            if u.level == "grid" and not u.is_department and u.boundary
+        ]
 
     def __contains__(self, key: object) -> bool:
         return key in self._units
@@ -97,6 +108,16 @@ class OrgDirectory:
 
     def grids(self) -> list[Unit]:
         return [u for u in self.all() if u.level == "grid" and not u.is_department]
+
+    @property
+    def has_boundaries(self) -> bool:
+        """Whether the grids are drawn (then a point belongs to the grid it lies in)."""
+        return bool(self._areas)
+
+    def grid_at(self, lat: float, lon: float) -> Unit | None:
+        """The grid whose boundary holds the point; None when it lies outside every grid."""
+        point = Point(lon, lat)
+        return next((unit for unit, area in self._areas if area.covers(point)), None)
 
     def nearest_grid(self, lat: float, lon: float) -> Unit:
         """The grid whose centre is closest to a point (grids without a centre are skipped).

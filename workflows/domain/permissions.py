@@ -55,6 +55,7 @@ class CaseFacts(Protocol):
 
     grid_key: str
     review_unit_key: str
+    department_key: str | None
     reporter_user_id: int | None
 
 
@@ -79,8 +80,7 @@ class Permissions:
         found = {
             unit
             for role, unit in actor.grants
-            if capability in self.catalog.capabilities.get(role, ())
-            and unit in self.directory
+            if capability in self.catalog.capabilities.get(role, ()) and unit in self.directory
         }
         return sorted((self.directory.get(u) for u in found), key=lambda u: u.path)
 
@@ -109,6 +109,11 @@ class Permissions:
         paths = self.reach(actor, SEE_CASES)
         return [g.key for g in self.directory.grids() if any(g.path.startswith(p) for p in paths)]
 
+    def case_departments(self, actor: Actor) -> list[str]:
+        """The departments whose cases the actor sees (a department head): the cases
+        dispatched to them, or that had a step there."""
+        return [u.key for u in self.units(actor, SEE_CASES) if u.is_department]
+
     def may_work(self, actor: Actor, task: TaskFacts) -> bool:
         """Claim or complete a task: its holder (or their substitute), or its role in its unit."""
         held_by = task.assignee
@@ -131,7 +136,10 @@ class Permissions:
             return True
         if self.covers(actor, SEE_CASES, case.grid_key):
             return True
-        return any(self.may_see_task(actor, t) for t in tasks)
+        departments = self.case_departments(actor)
+        if case.department_key in departments:
+            return True
+        return any(self.may_see_task(actor, t) or t.unit_key in departments for t in tasks)
 
     def may_override(self, actor: Actor, case: CaseFacts) -> bool:
         """Supervisors' overrides: a supervisor or the command centre above the case's grid."""

@@ -38,7 +38,8 @@ def _message(error: jsonschema.ValidationError, field: str) -> str:
 
 
 def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]:
-    """Validate ``data`` and return it with every absent top-level field set to ``None``.
+    """Validate ``data`` and return it with every absent top-level field set to ``None``
+    (but fields marked ``x-keep-when-empty``, which correct a value the process has).
 
     Conditions in the diagram can then rely on every form field being present.
 
@@ -58,7 +59,12 @@ def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]
                 errors[field].append(message)
     if errors:
         raise FieldErrors(errors)
-    return {**{name: None for name in schema.get("properties", {})}, **data}
+    absent = {
+        name: None
+        for name, spec in schema.get("properties", {}).items()
+        if not spec.get("x-keep-when-empty")  # a correction: left empty, the value stays
+    }
+    return {**absent, **data}
 
 
 # Form fields that name departments (one, or a list): checked against the org tree.
@@ -66,10 +72,15 @@ DEPARTMENT_FIELDS = ("department", "lead", "co_handlers", "invited", "whistle_de
 
 
 def answer_problems(
-    data: Mapping[str, Any], review_unit_key: str, directory: OrgDirectory, catalog: Catalog
+    data: Mapping[str, Any],
+    review_unit_key: str,
+    directory: OrgDirectory,
+    catalog: Catalog,
+    category: str | None = None,
 ) -> dict[str, list[str]]:
     """Rules a JSON schema cannot express, keyed by well-known form fields (a case that is
-    at the top level cannot be escalated; departments must be departments …)."""
+    at the top level cannot be escalated; departments must be departments; a corrected
+    category and event code must fit each other …); ``category`` is the case's now."""
     errors: dict[str, list[str]] = {}
     if data.get("decision") == "escalate" and top_review_level(directory, review_unit_key):
         errors["decision"] = ["already at the top level: cannot escalate further"]
@@ -81,10 +92,30 @@ def answer_problems(
             errors[name] = [f"{', '.join(map(str, wrong))}: not a department"]
     if data.get("mode") == "whistle" and directory.get(review_unit_key).level != "street":
         errors["mode"] = ["only a street blows the whistle: escalate the case to the street first"]
+    if "category" in data or "event_code" in data:  # a reviewer corrects the classification
+        chosen = data.get("category") or category or ""
+        if chosen not in catalog.categories:
+            errors["category"] = [f"unknown category {chosen!r}"]
+        else:
+            problem = catalog.event_code_problem(chosen, data.get("event_code"))
+            if problem:
+                errors["event_code"] = [problem]
     service = data.get("service_category")
     if service is not None and service not in catalog.categories:
         errors["service_category"] = [f"unknown category {service!r}"]
     return errors
+
+
+def reclassified(
+    data: Mapping[str, Any], category: str, event_code: str | None, catalog: Catalog
+) -> dict[str, Any]:
+    """A reviewer's answers with the classification made whole: a new category keeps the
+    case's event code only when it still fits, else the event code is cleared."""
+    found = dict(data)
+    new = found.get("category")
+    if new and "event_code" not in found and catalog.event_code_problem(new, event_code):
+        found["event_code"] = None
+    return found
 
 
 def photo_fields(schema: Mapping[str, Any] | None) -> list[str]:

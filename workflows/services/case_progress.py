@@ -106,6 +106,7 @@ def apply_transition(
     case.status = derive_status(transition.ready, end, data, transition.waiting)
     before = Before(case.department_key, case.return_count, case.rework_count)
     copy_variables(case, data, ctx.catalog.case_variables)
+    case.stream = ctx.catalog.category(case.category).stream  # follows a corrected category
     now = uow.now()
     for mark in stamp(case, before, transition.opened, transition.closed, now, _is_department(ctx)):
         add_mark(uow, case, mark.department_key, mark.kind)

@@ -50,8 +50,10 @@ class CasePage:
     per_page: int
 
 
-def _filter(ctx: GridcaseContext, actor: Actor, query: CaseQuery) -> CaseFilter:
-    """Raises: FieldErrors naming each unknown value or reversed range."""
+def case_filter(ctx: GridcaseContext, actor: Actor, query: CaseQuery) -> CaseFilter:
+    """A person's query as the filter lists and maps apply.
+
+    Raises: FieldErrors naming each unknown value or reversed range."""
     errors: dict[str, list[str]] = {}
     catalog, directory = ctx.catalog, ctx.directory
     wrong = [s for s in query.statuses if s not in STATUSES]
@@ -117,8 +119,15 @@ def _start(ctx: GridcaseContext, day: date | None, later: int = 0) -> datetime |
     return datetime.combine(day + timedelta(days=later), time(0), zone).astimezone(UTC)
 
 
-def _reach(ctx: GridcaseContext, actor: Actor) -> CaseReach:
-    return CaseReach(ctx.permissions.case_grids(actor), actor.user_id, visibility(ctx, actor))
+def case_reach(ctx: GridcaseContext, actor: Actor) -> CaseReach:
+    """The cases a person may see, as lists and maps select them."""
+    permissions = ctx.permissions
+    return CaseReach(
+        permissions.case_grids(actor),
+        actor.user_id,
+        visibility(ctx, actor),
+        permissions.case_departments(actor),
+    )
 
 
 def search(
@@ -130,11 +139,11 @@ def search(
         FieldErrors: an unknown status, category, event code, channel, unit, department,
             reporter or sort, or a reversed date range.
     """
-    flt = _filter(ctx, actor, query)
+    flt = case_filter(ctx, actor, query)
     per_page, page = max(1, min(per_page, 200)), max(1, page)
     with ctx.uow() as uow:
         rows, total = uow.case_search.page(
-            _reach(ctx, actor),
+            case_reach(ctx, actor),
             flt,
             CLOSED_STATUSES,
             sort=query.sort,
@@ -150,8 +159,8 @@ def export(ctx: GridcaseContext, actor: Actor, query: CaseQuery) -> Iterator[Cas
 
     Raises: as :func:`search`, before the first case is produced.
     """
-    flt = _filter(ctx, actor, query)
-    reach = _reach(ctx, actor)
+    flt = case_filter(ctx, actor, query)
+    reach = case_reach(ctx, actor)
 
     def rows() -> Iterator[Case]:
         for offset in range(0, EXPORT_LIMIT, EXPORT_BATCH):

@@ -25,7 +25,12 @@ from workflows.domain.org import Unit
 from workflows.domain.permissions import SEE_ALL_TASKS, Actor
 from workflows.domain.routing import review_unit_for, suggested_department
 from workflows.domain.statuses import is_closed
-from workflows.domain.task_forms import answer_problems, photo_fields, validate_form
+from workflows.domain.task_forms import (
+    answer_problems,
+    photo_fields,
+    reclassified,
+    validate_form,
+)
 from workflows.services import attachments
 from workflows.services.attachments import Upload
 from workflows.services.case_progress import refresh_status, settle
@@ -318,7 +323,11 @@ def _checked_answers(
     except FieldErrors as err:
         errors = err.fields | errors
     else:
-        errors = answer_problems(data, case.review_unit_key, ctx.directory, ctx.catalog) | errors
+        data = reclassified(data, case.category, case.event_code, ctx.catalog)
+        problems = answer_problems(
+            data, case.review_unit_key, ctx.directory, ctx.catalog, case.category
+        )
+        errors = problems | errors
         errors = _duplicate_problems(uow, case, data) | errors
     if errors:
         raise FieldErrors(errors)

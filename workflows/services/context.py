@@ -39,6 +39,11 @@ class Settings:
     sweep_interval: float = 5.0
     # No progress for this long puts a case on the supervisors' "stalled" list.
     stalled_after_hours: float = 48.0
+    # The map's tile server: a Leaflet URL template ({z}/{x}/{y}, {s} or {s:01234567} for
+    # subdomains; several separated by spaces are drawn bottom up); None draws the grid
+    # polygons on a plain background. Its attribution (copyright, 审图号) goes beside it.
+    map_tiles: str | None = None
+    map_attribution: str | None = None
 
 
 @dataclass
@@ -80,6 +85,7 @@ class GridcaseContext:
                     lat=u.lat,
                     lon=u.lon,
                     categories=tuple(u.categories or ()),
+                    boundary=u.boundary,
                 )
                 for u in uow.units.all()
             ]

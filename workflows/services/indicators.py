@@ -56,8 +56,8 @@ class CasesBehind:
     per_page: int
 
 
-def _scope(ctx: GridcaseContext, actor: Actor, unit_key: str | None) -> tuple[Unit, Scope]:
-    """The unit asked for (or the actor's widest) and the cases it covers.
+def assessed_scope(ctx: GridcaseContext, actor: Actor, unit_key: str | None) -> tuple[Unit, Scope]:
+    """The unit asked for (or the actor's widest it may assess) and the cases it covers.
 
     Raises:
         FieldErrors: unknown unit. ForbiddenError: outside the units the actor assesses.
@@ -80,7 +80,8 @@ def _scope(ctx: GridcaseContext, actor: Actor, unit_key: str | None) -> tuple[Un
     return unit, Scope(grids=grids)
 
 
-def _window(ctx: GridcaseContext, chosen: Period) -> Window:
+def period_window(ctx: GridcaseContext, chosen: Period) -> Window:
+    """A period of local days as UTC bounds, with the readings and the moment of asking."""
     zone = ctx.calendar.timezone
 
     def utc(day: date) -> datetime:
@@ -104,8 +105,8 @@ def table(ctx: GridcaseContext, actor: Actor, request: IndicatorRequest) -> Indi
         ForbiddenError: the unit is outside the actor's area.
     """
     chosen = _checked(ctx, request)
-    unit, scope = _scope(ctx, actor, request.unit)
-    window = _window(ctx, chosen)
+    unit, scope = assessed_scope(ctx, actor, request.unit)
+    window = period_window(ctx, chosen)
     settings = ctx.catalog.indicators
     with ctx.uow() as uow:
         query = uow.indicators
@@ -151,7 +152,7 @@ def cases_behind(
     Raises: as :func:`table`; FieldErrors for a measure the grouping does not count.
     """
     chosen = _checked(ctx, request)
-    _unit, scope = _scope(ctx, actor, request.unit)
+    _unit, scope = assessed_scope(ctx, actor, request.unit)
     known = _measures(request.by)
     if measure not in known:
         raise FieldErrors({"measure": [f"not a count of this table: {', '.join(known)}"]})
@@ -162,7 +163,7 @@ def cases_behind(
             request.by,
             key,
             measure,
-            _window(ctx, chosen),
+            period_window(ctx, chosen),
             limit=per_page,
             offset=(page - 1) * per_page,
         )

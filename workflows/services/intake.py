@@ -67,17 +67,19 @@ def check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
         errors["priority"] = [f"category {new.category} has no priority {new.priority!r}"]
     if new.channel not in catalog.channels:
         errors["channel"] = [f"unknown channel {new.channel!r}"]
-    if new.event_code and new.event_code not in catalog.subclasses:
-        errors["event_code"] = [f"unknown event code {new.event_code!r}"]
+    problem = catalog.event_code_problem(new.category, new.event_code)
+    if problem:
+        errors["event_code"] = [problem]
     if errors:
         raise FieldErrors(errors)
 
 
 def locate(ctx: GridcaseContext, new: NewCase, own_grids: Sequence[str] = ()) -> Unit:
-    """The grid of a new case: given, nearest to the coordinates, or the reporter's own.
+    """The grid of a new case: the one named, the one whose boundary holds the coordinates
+    (the nearest centre where grids have no boundaries), or the reporter's own.
 
     Raises:
-        FieldErrors: no usable grid.
+        FieldErrors: no usable grid, or coordinates outside every grid (name the grid then).
     """
     directory = ctx.directory
     if new.grid:
@@ -85,7 +87,12 @@ def locate(ctx: GridcaseContext, new: NewCase, own_grids: Sequence[str] = ()) ->
             raise FieldErrors({"grid": [f"{new.grid} is not a grid"]})
         return directory.get(new.grid)
     if new.lat is not None and new.lon is not None:
-        return directory.nearest_grid(new.lat, new.lon)
+        if not directory.has_boundaries:
+            return directory.nearest_grid(new.lat, new.lon)
+        found = directory.grid_at(new.lat, new.lon)
+        if found is None:
+            raise FieldErrors({"lat": ["the place lies outside every grid: name the grid"]})
+        return found
     own = [u for u in own_grids if u in directory]
     if own:
         return directory.get(own[0])
@@ -143,6 +150,7 @@ def open_case(
         "case_number": case.number,
         "parent_number": link.parent.number if link else None,
         "category": case.category,
+        "event_code": case.event_code,
         "priority": case.priority,
         "grid": grid.key,
         "review_unit": review_unit.key,

@@ -29,6 +29,7 @@ def _walk(node: Mapping[str, Any], parent: OrgUnit | None) -> Iterator[OrgUnit]:
         lat=centre.get("lat"),
         lon=centre.get("lon"),
         categories=[],
+        boundary=node.get("boundary"),
     )
     yield unit
     for child in node.get("children", []):

@@ -52,6 +52,8 @@ def settings_from_env(**overrides: object) -> Settings:
         "redis_url": os.environ.get("GRIDCASE_REDIS_URL") or None,
         "calendar_path": _path("GRIDCASE_CALENDAR", None),
         "webhook_url": os.environ.get("GRIDCASE_WEBHOOK_URL") or None,
+        "map_tiles": os.environ.get("GRIDCASE_MAP_TILES", "").strip() or None,
+        "map_attribution": os.environ.get("GRIDCASE_MAP_ATTRIBUTION", "").strip() or None,
     }
     for key, name in (
         ("sweep_interval", "GRIDCASE_SWEEP_INTERVAL"),
