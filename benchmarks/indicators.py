@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from workflows.adapters.indicator_predicates import Scope
+from workflows.adapters.indicator_queries import IndicatorQuery
 from workflows.adapters.models import Case, DepartmentMark, User
-from workflows.services import indicators
+from workflows.services import dashboard, indicators
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
@@ -160,14 +162,35 @@ def _timed(label: str, action: Callable[[], object], repeat: int) -> Timing:
     return Timing(label, ms)
 
 
+def _from_cases(ctx: GridcaseContext, request: indicators.IndicatorRequest) -> Callable[[], object]:
+    """The same table summed from the cases, as before the roll-up (for comparison)."""
+    chosen = indicators.Period(request.start, request.end)
+
+    def action() -> object:
+        window = indicators.period_window(ctx, chosen)
+        with ctx.uow() as uow:
+            query = IndicatorQuery(uow.session, None)
+            return query.case_counts(Scope(), request.by, window), query.mark_counts(
+                Scope(), window
+            )
+
+    return action
+
+
 def run(ctx: GridcaseContext, count: int, repeat: int = 5) -> str:
     with ctx.uow() as uow:
         existing = uow.cases.count()
     took = seed(ctx, count - existing) if existing < count else 0.0
+    began = time.perf_counter()
+    days = indicators.bring_rollup_up_to_date(ctx, force=existing < count)
+    counted = time.perf_counter() - began
     chief = load_actor(ctx, "sup01")
     district = "339901000000000"
     month = indicators.IndicatorRequest(date(YEAR, 6, 1), date(YEAR, 6, 30), "street", district)
     year = indicators.IndicatorRequest(date(YEAR, 1, 1), date(YEAR, 12, 31), "department", district)
+    workers = indicators.IndicatorRequest(month.start, month.end, "grid_worker", district)
+    june = dashboard.DashboardRequest(month.start, month.end, district)
+    whole_year = dashboard.DashboardRequest(year.start, year.end, district)
     timings = [
         _timed(
             "district by street, one month", lambda: indicators.table(ctx, chief, month), repeat
@@ -177,13 +200,16 @@ def run(ctx: GridcaseContext, count: int, repeat: int = 5) -> str:
         ),
         _timed(
             "district by grid worker, one month",
-            lambda: indicators.table(
-                ctx,
-                chief,
-                indicators.IndicatorRequest(month.start, month.end, "grid_worker", district),
-            ),
+            lambda: indicators.table(ctx, chief, workers),
             repeat,
         ),
+        _timed("dashboard, one month", lambda: dashboard.overview(ctx, chief, june), repeat),
+        _timed("dashboard, the year", lambda: dashboard.overview(ctx, chief, whole_year), repeat),
+        _timed("from the cases: by street, one month", _from_cases(ctx, month), repeat),
+        _timed("from the cases: by department, the year", _from_cases(ctx, year), repeat),
     ]
-    head = f"{count} cases over {YEAR} (seeded {count - existing} in {took:.0f} s)"
+    head = (
+        f"{count} cases over {YEAR} (seeded {count - existing} in {took:.0f} s; "
+        f"roll-up {'counted ' + str(days) + ' days' if days else 'current'} in {counted:.0f} s)"
+    )
     return "\n".join([head] + [t.line() for t in timings])

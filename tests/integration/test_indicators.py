@@ -5,14 +5,23 @@ boundary and who may see which rows."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from tests.app_fixtures import Api
 from tests.processes.helpers import GRID1, after, fire_until_quiet, ready, step
-from workflows.services import cases, deadlines
+from workflows.adapters import indicator_sources
+from workflows.adapters.indicator_predicates import GROUP_COLUMNS, Scope
+from workflows.adapters.indicator_queries import IndicatorQuery
+from workflows.adapters.indicator_rollup import RollupSpec
+from workflows.adapters.models import ROLLED_COUNTS, IndicatorDay
+from workflows.domain.indicators import Period
+from workflows.services import cases, deadlines, indicators
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
@@ -247,3 +256,85 @@ def test_bad_requests_name_the_parameter(api: Api, query: dict, field: str) -> N
     resp = api.get("sup01", "/api/v1/indicators", query_string=query)
     assert resp.status_code == 400, resp.get_json()
     assert field in resp.get_json()["fields"]
+
+
+def _every_table(ctx: GridcaseContext, rollup: RollupSpec | None) -> tuple[bool, dict]:
+    """Every grouping's counts and the department marks for March, read with or without the
+    roll-up; whether the roll-up answered."""
+    scope, w = Scope(), indicators.period_window(ctx, Period(date(2030, 3, 1), date(2030, 3, 31)))
+    with ctx.uow() as uow:
+        query = IndicatorQuery(uow.session, rollup)
+        tables = {g: query.case_counts(scope, g, w) for g in GROUP_COLUMNS}
+        tables["marks"] = query.mark_counts(scope, w)
+        rolled = indicator_sources.case_counts(uow.session, rollup, w).rolled
+    return rolled, tables
+
+
+def _closing_hours_rounded(tables: dict) -> dict:
+    return {
+        g: {k: {m: round(v, 6) for m, v in row.items()} for k, row in rows.items()}
+        for g, rows in tables.items()
+    }
+
+
+def test_the_rollup_counts_what_the_cases_count(api: Api, month: dict[str, str]) -> None:
+    """Kept case by case in each transaction, the roll-up gives every count the cases give
+    (overdue included, with H still waiting past its deadline); with other readings it
+    stands aside until counted anew, and a full recount equals the one kept on the way."""
+    ctx = api.ctx
+    spec = ctx.uow().rollup
+    rolled, from_rollup = _every_table(ctx, spec)
+    live, from_cases = _every_table(ctx, None)
+    assert rolled and not live
+    assert from_rollup["department"]["dept-hb"]["overdue"] == 1  # H, waiting
+    assert _closing_hours_rounded(from_rollup) == _closing_hours_rounded(from_cases)
+
+    def stored() -> list[tuple]:
+        with ctx.uow() as uow:
+            rows = uow.session.execute(select(IndicatorDay)).scalars().all()
+            return sorted(
+                (
+                    r.day,
+                    r.grid_key,
+                    r.department_key or "",
+                    r.category,
+                    *(getattr(r, c) for c in ROLLED_COUNTS),
+                )
+                for r in rows
+            )
+
+    kept = stored()
+    assert indicators.bring_rollup_up_to_date(ctx) is None  # current: nothing to do
+    assert indicators.bring_rollup_up_to_date(ctx, force=True)
+    assert stored() == kept
+
+    ctx.catalog.indicators = replace(ctx.catalog.indicators, extended_leave_due=True)
+    changed = ctx.uow().rollup
+    rolled, before_recount = _every_table(ctx, changed)
+    assert not rolled  # counted with other readings: the cases answer
+    due = from_cases["department"]["dept-cg"]["due_to_close"]
+    assert before_recount["department"]["dept-cg"]["due_to_close"] == due - 1  # E, extended
+    assert indicators.bring_rollup_up_to_date(ctx)
+    rolled, after_recount = _every_table(ctx, changed)
+    assert rolled
+    assert _closing_hours_rounded(after_recount) == _closing_hours_rounded(before_recount)
+
+
+def test_concurrent_reviews_in_one_grid_keep_the_rollup_exact(api: Api) -> None:
+    """Reviews of cases of one grid and day, eight at a time: each transaction recounts the
+    same bucket, and none loses another's decision."""
+    ctx = api.ctx
+    ctx.clock.advance_to(datetime(2030, 3, 11, 9, 0, tzinfo=SHANGHAI))
+    numbers = [_report(ctx, f"并发审核 {i}") for i in range(24)]
+
+    def review(i: int) -> None:
+        decision = (
+            {"decision": "reject", "reason": "重复"} if i % 3 == 0 else {"decision": "accept"}
+        )
+        step(ctx, numbers[i], "review", "cd01", decision)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(review, range(24)))
+    _rolled, tables = _every_table(ctx, ctx.uow().rollup)
+    assert (tables["grid"][GRID1]["reported"], tables["grid"][GRID1]["valid"]) == (24, 16)
+    assert _closing_hours_rounded(tables) == _closing_hours_rounded(_every_table(ctx, None)[1])

@@ -15,18 +15,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select, text, tuple_
 from sqlalchemy import case as sql_case
+from sqlalchemy import func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from workflows.adapters.indicator_queries import (
-    GROUP_COLUMNS,
+from workflows.adapters import indicator_sources
+from workflows.adapters.indicator_predicates import (
     Scope,
     Window,
     case_predicates,
-    hours_between,
+    counts_of,
 )
-from workflows.adapters.models import Case
+from workflows.adapters.indicator_rollup import RollupSpec
+from workflows.adapters.models import Case, IndicatorDay
 
 # Which day a case counts on in the daily volume: reported by the day it was reported,
 # registered by the day it was registered (as ``case_predicates`` count them).
@@ -87,17 +88,14 @@ class Breakdown:
     days: dict[date, dict[str, int]] = field(default_factory=dict)
 
 
-def _summed(predicates: dict[str, ColumnElement[bool]]) -> list[Any]:
-    return [func.sum(sql_case((p, 1), else_=0)).label(name) for name, p in predicates.items()]
-
-
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 class DashboardQuery:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, rollup: RollupSpec | None = None):
         self.session = session
+        self.rollup = rollup
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
     def breakdown(
@@ -116,6 +114,7 @@ class DashboardQuery:
         groupings (in parallel), rolled up into every grouping at once (grouping sets over
         those few rows); and both day series together. On SQLite a query per part.
         """
+        source = indicator_sources.case_counts(self.session, self.rollup, w)
         if not self.postgres:
             return Breakdown(
                 self.totals(scope, w, measures),
@@ -123,12 +122,11 @@ class DashboardQuery:
                 self.daily(scope, w, zone),
             )
         self._tuned()
-        sums, touched = self._counted(w, measures)
-        columns = [GROUP_COLUMNS[by].label(f"key_{by}") for by in groups]
+        columns = [source.column(by).label(f"key_{by}") for by in groups]
         finest = (
-            select(*columns, *sums)
-            .where(scope.clause(), touched)
-            .group_by(*(GROUP_COLUMNS[by] for by in groups))
+            select(*columns, *source.sums(measures))
+            .where(source.where(scope))
+            .group_by(*(source.column(by) for by in groups))
             .subquery()
         )
         keys = [finest.c[f"key_{by}"] for by in groups]
@@ -146,8 +144,30 @@ class DashboardQuery:
                 found.totals = _counts_of(values, names)
             elif values[keys[which].name] is not None:
                 found.groups[groups[which]][values[keys[which].name]] = _counts_of(values, names)
-        found.days = self._days_in_one_pass(scope, w, zone)
+        if source.rolled and "overdue" in measures:
+            found.totals["overdue"] += source.waiting_overdue(scope, None)[None]
+            for by in groups:
+                source.add_waiting(found.groups[by], scope, by, measures)
+        found.days = (
+            self._rolled_days(scope, source)
+            if source.rolled
+            else self._days_in_one_pass(scope, w, zone)
+        )
         return found
+
+    def _rolled_days(
+        self, scope: Scope, source: indicator_sources.CaseCounts
+    ) -> dict[date, dict[str, int]]:
+        """:meth:`daily` from the roll-up: its rows are per local day already."""
+        stmt = (
+            select(IndicatorDay.day, *source.sums(DAY_COLUMNS))
+            .where(source.where(scope))
+            .group_by(IndicatorDay.day)
+        )
+        return {
+            _as_date(row.day): {m: int(getattr(row, m) or 0) for m in DAY_COLUMNS}
+            for row in self.session.execute(stmt)
+        }
 
     def _days_in_one_pass(
         self, scope: Scope, w: Window, zone: ZoneInfo
@@ -192,41 +212,38 @@ class DashboardQuery:
         self.session.execute(text("SET LOCAL jit = off"))
         self.session.execute(text("SET LOCAL work_mem = '64MB'"))
 
-    def _counted(self, w: Window, measures: Collection[str]) -> tuple[list[Any], Any]:
-        """The sums of these counts (plus ``closing_hours``) and the filter of the rows that
-        count somewhere (reported or registered in the period)."""
-        every = case_predicates(w)
-        chosen = {name: every[name] for name in measures}
-        # Hours from registration to closure, summed as ``IndicatorQuery`` sums them.
-        spent = hours_between(self.session, Case.registered_at, Case.closed_at)
-        hours = func.sum(sql_case((every["closed"], spent), else_=0))
-        touched = or_(every["reported"], every["due_to_close"])
-        return [*_summed(chosen), hours.label("closing_hours")], touched
-
     def totals(self, scope: Scope, w: Window, measures: Collection[str]) -> dict[str, float]:
         """These counts over the whole scope, in one row."""
         if self.postgres:
             self._tuned()
-        sums, touched = self._counted(w, measures)
-        row = self.session.execute(select(*sums).where(scope.clause(), touched)).one()
-        return _counts(row)
+        source = indicator_sources.case_counts(self.session, self.rollup, w)
+        row = self.session.execute(select(*source.sums(measures)).where(source.where(scope)))
+        found = counts_of(row.one())
+        if source.rolled and "overdue" in measures:
+            found["overdue"] += source.waiting_overdue(scope, None)[None]
+        return found
 
     def grouped(
         self, scope: Scope, group: str, w: Window, measures: Collection[str]
     ) -> dict[str, dict[str, float]]:
         """These counts per value of a grouping column (street, community, grid, department,
         category); groups with nothing in the period are absent."""
-        key = GROUP_COLUMNS[group]
-        sums, touched = self._counted(w, measures)
+        source = indicator_sources.case_counts(self.session, self.rollup, w)
+        key = source.column(group)
         stmt = (
-            select(key.label("key"), *sums)
-            .where(scope.clause(), key.is_not(None), touched)
+            select(key.label("key"), *source.sums(measures))
+            .where(source.where(scope), key.is_not(None))
             .group_by(key)
         )
-        return {row.key: _counts(row) for row in self.session.execute(stmt)}
+        found = {row.key: counts_of(row) for row in self.session.execute(stmt)}
+        source.add_waiting(found, scope, group, measures)
+        return found
 
     def daily(self, scope: Scope, w: Window, zone: ZoneInfo) -> dict[date, dict[str, int]]:
         """Cases reported and cases registered per local day of the period."""
+        source = indicator_sources.case_counts(self.session, self.rollup, w)
+        if source.rolled:
+            return self._rolled_days(scope, source)
         predicates = case_predicates(w)
         found: dict[date, dict[str, int]] = {}
         for measure, column in DAY_COLUMNS.items():
@@ -278,10 +295,3 @@ def _counts_of(values: Any, names: Collection[str]) -> dict[str, float]:
         for name in names
     }
 
-
-def _counts(row: Any) -> dict[str, float]:
-    return {
-        name: float(value or 0) if name == "closing_hours" else int(value or 0)
-        for name, value in row._mapping.items()
-        if name != "key"
-    }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow
@@ -92,6 +92,13 @@ class Case(Base):
         Index("ix_cases_registered_at", "registered_at"),
         Index("ix_cases_street_registered", "street_key", "registered_at"),
         Index("ix_cases_department_registered", "department_key", "registered_at"),
+        # Registered cases still waiting for feedback: the live part of "overdue".
+        Index(
+            "ix_cases_waiting_registered",
+            "registered_at",
+            postgresql_where=text("handled_at IS NULL"),
+            sqlite_where=text("handled_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,3 +262,91 @@ class Substitution(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
 
+
+# The indicator roll-up: every case count of ``indicator_queries.case_predicates`` summed per
+# local day and (street, community, grid, department, category), so that a year's table reads
+# a few thousand rows instead of a year of cases. ``indicator_rollup`` keeps it: the buckets a
+# transaction's case changes touch are recounted, from the cases, before it commits.
+ROLLED_COUNTS = (
+    "reported",
+    "valid",
+    "due_to_close",
+    "closed",
+    "closed_on_time",
+    "due_to_handle",
+    "handled",
+    "handled_on_time",
+    "dispatched",
+    "returned",
+    "reworked",
+    "extended",
+    "overdue_fed_back",
+    "supervised",
+    "evaluated",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "satisfied_by_default",
+)
+
+
+class IndicatorDay(Base):
+    __tablename__ = "indicator_days"
+    __table_args__ = (Index("ix_indicator_days_day_grid", "day", "grid_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    street_key: Mapped[str | None] = mapped_column(String(40))
+    community_key: Mapped[str | None] = mapped_column(String(40))
+    grid_key: Mapped[str] = mapped_column(String(40))
+    department_key: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(10))
+    reported: Mapped[int] = mapped_column(default=0)
+    valid: Mapped[int] = mapped_column(default=0)
+    due_to_close: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    closed_on_time: Mapped[int] = mapped_column(default=0)
+    due_to_handle: Mapped[int] = mapped_column(default=0)
+    handled: Mapped[int] = mapped_column(default=0)
+    handled_on_time: Mapped[int] = mapped_column(default=0)
+    dispatched: Mapped[int] = mapped_column(default=0)
+    returned: Mapped[int] = mapped_column(default=0)
+    reworked: Mapped[int] = mapped_column(default=0)
+    extended: Mapped[int] = mapped_column(default=0)
+    # Overdue cases already fed back (late); those still waiting past their deadline are
+    # counted at query time, as "overdue" depends on the moment of asking.
+    overdue_fed_back: Mapped[int] = mapped_column(default=0)
+    supervised: Mapped[int] = mapped_column(default=0)
+    evaluated: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    basically_satisfied: Mapped[int] = mapped_column(default=0)
+    dissatisfied: Mapped[int] = mapped_column(default=0)
+    satisfied_by_default: Mapped[int] = mapped_column(default=0)
+    closing_hours: Mapped[float] = mapped_column(default=0.0)
+
+
+class MarkDay(Base):
+    """Department marks per local day, marked department, kind and the case's grid and
+    department (the scope a reader is limited to)."""
+
+    __tablename__ = "department_mark_days"
+    __table_args__ = (Index("ix_department_mark_days_day_grid", "day", "grid_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    grid_key: Mapped[str] = mapped_column(String(40))
+    case_department_key: Mapped[str | None] = mapped_column(String(40))
+    department_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(30))
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class RollupState(Base):
+    """What the roll-up was counted with (time zone and indicator readings): readers use it
+    only while that matches the running catalog."""
+
+    __tablename__ = "indicator_rollup_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime]

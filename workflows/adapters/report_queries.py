@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from engine.models import JournalEntry
-from workflows.adapters.indicator_queries import Scope
+from workflows.adapters.indicator_predicates import Scope
 from workflows.adapters.models import Case
 from workflows.domain.statuses import CLOSED_STATUSES
 

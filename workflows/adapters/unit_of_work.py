@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+from sqlalchemy.orm import sessionmaker
+
+from engine.clock import Clock
 from engine.uow import UnitOfWork
 from workflows.adapters.dashboard_queries import DashboardQuery
 from workflows.adapters.indicator_queries import IndicatorQuery
+from workflows.adapters.indicator_rollup import ChangedBuckets, RollupSpec, recount
 from workflows.adapters.queries import CaseSearch, ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
     AssessmentRepository,
@@ -19,8 +24,23 @@ from workflows.adapters.repositories import (
 
 
 class CaseUnitOfWork(UnitOfWork):
+    """Also keeps the indicator roll-up: the buckets this transaction's case changes touch
+    are counted again just before it commits (see ``indicator_rollup``)."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        clock: Clock | None = None,
+        rollup: RollupSpec | None = None,
+    ):
+        super().__init__(session_factory, clock)
+        self.rollup = rollup
+
     def __enter__(self) -> CaseUnitOfWork:
         super().__enter__()
+        if self.rollup is not None:
+            self._changed = ChangedBuckets(self.rollup)
+            event.listen(self.session, "after_flush", self._changed.after_flush)
         self.units = UnitRepository(self.session)
         self.users = UserRepository(self.session)
         self.cases = CaseRepository(self.session)
@@ -30,8 +50,16 @@ class CaseUnitOfWork(UnitOfWork):
         self.assessment = AssessmentRepository(self.session)
         self.attachments = AttachmentRepository(self.session)
         self.console = ConsoleQuery(self.session)
-        self.indicators = IndicatorQuery(self.session)
-        self.dashboard = DashboardQuery(self.session)
+        self.indicators = IndicatorQuery(self.session, self.rollup)
+        self.dashboard = DashboardQuery(self.session, self.rollup)
         self.case_search = CaseSearch(self.session)
         self.substitutions = SubstitutionRepository(self.session)
         return self
+
+    def commit(self) -> None:
+        if self.rollup is not None:
+            self.flush()
+            changed = self._changed.take()
+            if changed:
+                recount(self.session, self.rollup, changed)
+        super().commit()

@@ -18,6 +18,7 @@ from engine.instances import Runtime
 from engine.job_queue import JobQueue
 from engine.spec_registry import SpecRegistry
 from workflows.adapters.file_store import FileStore
+from workflows.adapters.indicator_rollup import RollupSpec
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.calendar import WorkCalendar
 from workflows.domain.catalog import Catalog
@@ -68,7 +69,8 @@ class GridcaseContext:
         self.files = FileStore(self.settings.upload_dir)
 
     def uow(self) -> CaseUnitOfWork:
-        return CaseUnitOfWork(self.session_factory, self.clock)
+        rollup = RollupSpec(self.calendar.timezone, self.catalog.indicators)
+        return CaseUnitOfWork(self.session_factory, self.clock, rollup)
 
     def reload_org(self) -> None:
         """Re-read the org tree from the database into the shared directory."""

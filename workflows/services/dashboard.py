@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from workflows.adapters.indicator_queries import SATISFACTION, Scope
+from workflows.adapters.indicator_predicates import SATISFACTION, Scope
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.domain.indicators import (
     IndicatorSettings,

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from workflows.adapters.indicator_queries import Scope, Window
+from workflows.adapters import indicator_rollup
+from workflows.adapters.indicator_predicates import Scope, Window
 from workflows.adapters.models import Case
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.domain.indicators import (
@@ -88,7 +89,13 @@ def period_window(ctx: GridcaseContext, chosen: Period) -> Window:
         return datetime.combine(day, time(0), zone).astimezone(UTC)
 
     end = utc(chosen.end + timedelta(days=1))
-    return Window(utc(chosen.start), end, ctx.catalog.indicators, ctx.clock.now())
+    return Window(
+        utc(chosen.start),
+        end,
+        ctx.catalog.indicators,
+        ctx.clock.now(),
+        (chosen.start, chosen.end),
+    )
 
 
 def _checked(ctx: GridcaseContext, request: IndicatorRequest) -> Period:
@@ -197,3 +204,15 @@ def _name(ctx: GridcaseContext, by: str, key: str, people: dict[str, str]) -> st
         category = ctx.catalog.categories.get(key)
         return category.name_zh if category else key
     return ctx.directory.get(key).name_zh if key in ctx.directory else key
+
+
+def bring_rollup_up_to_date(ctx: GridcaseContext, *, force: bool = False) -> int | None:
+    """Count the indicator roll-up anew when it was made with other readings or time zone
+    (or never), or when ``force``d: the days counted, or None when it was current."""
+    with ctx.uow() as uow:
+        assert uow.rollup is not None
+        if not force and indicator_rollup.is_current(uow.session, uow.rollup):
+            return None
+        days = indicator_rollup.rebuild(uow.session, uow.rollup, uow.now())
+        uow.commit()
+        return days

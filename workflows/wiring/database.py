@@ -7,7 +7,7 @@ from alembic.config import Config
 from sqlalchemy import inspect
 
 from engine.deployment import DeployResult
-from workflows.services import processes
+from workflows.services import indicators, processes
 from workflows.services.context import GridcaseContext
 from workflows.wiring.settings import PROJECT_DIR
 
@@ -32,10 +32,13 @@ def migrate(ctx: GridcaseContext) -> None:
 
 
 def prepare(ctx: GridcaseContext) -> list[DeployResult]:
-    """Migrate the schema and deploy every changed file of ``bpmn/``.
+    """Migrate the schema, deploy every changed file of ``bpmn/`` and count the indicator
+    roll-up anew if the catalog's readings changed.
 
     Raises:
         BpmnValidationError: a file in ``bpmn/`` is invalid; nothing is deployed.
     """
     migrate(ctx)
-    return processes.deploy_all(ctx, SYSTEM)
+    deployed = processes.deploy_all(ctx, SYSTEM)
+    indicators.bring_rollup_up_to_date(ctx)
+    return deployed

@@ -1,0 +1,252 @@
+"""The indicator roll-up: the case counts of ``indicator_queries`` per local day and bucket
+(street, community, grid, department, category), and the department marks per day.
+
+How it stays correct. A *bucket* is one local day of one grid. Whenever a transaction flushes
+a change to a case column that some count reads (or a new department mark), the buckets the
+case counted in before and after the change are noted; just before the transaction commits,
+each noted bucket is counted again from the cases themselves, with the very predicates the
+live queries use, and replaces what was stored. So the roll-up is never behind the cases it
+sums, in the same transaction. On PostgreSQL two transactions recounting the same bucket take
+turns (an advisory lock per bucket, in a fixed order): the second counts after the first has
+committed, so neither loses the other's change. "Overdue" depends on the moment of asking, so
+the roll-up keeps only cases fed back late; readers add the registered cases still waiting
+past their deadline from the cases (a partial index holds those).
+
+The counts depend on the catalog's indicator readings and the city's time zone; the state row
+records which ones they were made with, and readers fall back to counting the cases while it
+differs — :func:`rebuild` (run by ``gridcase init-db`` and at start) counts everything anew.
+Rows written around the unit of work (bulk seeding) need :func:`rebuild` too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, func, insert, inspect, literal, select
+from sqlalchemy.orm import Session, UOWTransaction
+
+from workflows.adapters.indicator_predicates import (
+    Window,
+    fixed_predicates,
+    hours_between,
+)
+from workflows.adapters.models import (
+    ROLLED_COUNTS,
+    Case,
+    DepartmentMark,
+    IndicatorDay,
+    MarkDay,
+    RollupState,
+)
+from workflows.domain.indicators import MARK_KINDS, IndicatorSettings
+
+STATE = "indicators"
+# The case columns some count reads: a change to any other column leaves the roll-up alone.
+WATCHED = (
+    "process_id",
+    "category",
+    "priority",
+    "grid_key",
+    "street_key",
+    "community_key",
+    "department_key",
+    "status",
+    "deadline",
+    "created_at",
+    "registered_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "return_count",
+    "rework_count",
+    "satisfaction",
+    "extended",
+    "ever_suspended",
+    "supervised",
+)
+# Columns whose change moves the case's department marks to other buckets.
+MARK_SCOPE = ("grid_key", "department_key")
+
+Bucket = tuple[date, str]  # (local day, grid key)
+
+
+@dataclass(frozen=True)
+class RollupSpec:
+    """What the counts are made with: the city's zone and the catalog's readings."""
+
+    zone: ZoneInfo
+    settings: IndicatorSettings
+
+    def fingerprint(self) -> str:
+        described = json.dumps([self.zone.key, asdict(self.settings)], sort_keys=True)
+        return hashlib.sha256(described.encode()).hexdigest()
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()
+
+    def bounds(self, day: date) -> tuple[datetime, datetime]:
+        """The UTC instants a local day starts and ends at."""
+
+        def utc(d: date) -> datetime:
+            return datetime.combine(d, time(0), self.zone).astimezone(UTC)
+
+        return utc(day), utc(day + timedelta(days=1))
+
+
+@dataclass
+class ChangedBuckets:
+    """Collects, flush after flush, the buckets a transaction's changes touch."""
+
+    spec: RollupSpec
+    buckets: set[Bucket] = field(default_factory=set)
+
+    def after_flush(self, session: Session, _context: UOWTransaction) -> None:
+        for obj in [*session.new, *session.dirty, *session.deleted]:
+            if isinstance(obj, Case):
+                self._case(session, obj)
+            elif isinstance(obj, DepartmentMark) and obj in session.new:
+                owner = session.get(Case, obj.case_id)
+                if owner is not None and obj.at is not None:
+                    self.buckets.add((self.spec.local_day(obj.at), owner.grid_key))
+
+    def _case(self, session: Session, case: Case) -> None:
+        state = inspect(case)
+        histories = {name: state.attrs[name].history for name in WATCHED}
+        if not (case in session.new or case in session.deleted) and not any(
+            h.has_changes() for h in histories.values()
+        ):
+            return
+        grids = _values(case.grid_key, histories["grid_key"])
+        instants = [
+            *_values(case.created_at, histories["created_at"]),
+            *_values(case.registered_at, histories["registered_at"]),
+        ]
+        if any(histories[name].has_changes() for name in MARK_SCOPE) and case.id is not None:
+            instants += session.scalars(
+                select(DepartmentMark.at).where(DepartmentMark.case_id == case.id)
+            ).all()
+        for grid in grids:
+            for at in instants:
+                self.buckets.add((self.spec.local_day(at), grid))
+
+    def take(self) -> list[Bucket]:
+        taken, self.buckets = sorted(self.buckets), set()
+        return taken
+
+
+def _values(current: Any, history: Any) -> set[Any]:
+    """The attribute's value now and before this flush (None left out)."""
+    found = {current, *history.deleted}
+    found.discard(None)
+    return found
+
+
+def recount(session: Session, spec: RollupSpec, buckets: Iterable[Bucket]) -> None:
+    """Count these buckets again from the cases and replace what the roll-up held."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for day, grid in buckets:
+        if postgres:
+            session.execute(select(func.pg_advisory_xact_lock(_lock_key(day, grid))))
+        _count_day(session, spec, day, grid)
+
+
+def _lock_key(day: date, grid: str) -> int:
+    digest = hashlib.blake2b(f"rollup:{day}:{grid}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) -> None:
+    """Replace one day's rows (of one grid, or of all grids) by a fresh count."""
+    start, end = spec.bounds(day)
+    w = Window(start, end, spec.settings, end)
+    rows, marks = delete(IndicatorDay).where(IndicatorDay.day == day), delete(MarkDay).where(
+        MarkDay.day == day
+    )
+    if grid is not None:
+        rows = rows.where(IndicatorDay.grid_key == grid)
+        marks = marks.where(MarkDay.grid_key == grid)
+    session.execute(rows)
+    session.execute(marks)
+    predicates = fixed_predicates(w)
+    keys = (
+        Case.street_key,
+        Case.community_key,
+        Case.grid_key,
+        Case.department_key,
+        Case.category,
+    )
+    spent = hours_between(session, Case.registered_at, Case.closed_at)
+    counted = (
+        select(
+            literal(day).label("day"),
+            *keys,
+            *(func.sum(sql_case((predicates[n], 1), else_=0)) for n in ROLLED_COUNTS),
+            func.coalesce(func.sum(sql_case((predicates["closed"], spent), else_=0)), 0.0),
+        )
+        .where(predicates["reported"] | predicates["due_to_close"])
+        .group_by(*keys)
+    )
+    if grid is not None:
+        counted = counted.where(Case.grid_key == grid)
+    columns = ["day", "street_key", "community_key", "grid_key", "department_key", "category"]
+    session.execute(
+        insert(IndicatorDay).from_select([*columns, *ROLLED_COUNTS, "closing_hours"], counted)
+    )
+    m = DepartmentMark
+    mark_keys = (Case.grid_key, Case.department_key, m.department_key, m.kind)
+    marked = (
+        select(literal(day).label("day"), *mark_keys, func.count())
+        .join(Case, Case.id == m.case_id)
+        .where(m.at >= start, m.at < end, m.kind.in_(list(MARK_KINDS.values())))
+        .group_by(*mark_keys)
+    )
+    if grid is not None:
+        marked = marked.where(Case.grid_key == grid)
+    session.execute(
+        insert(MarkDay).from_select(
+            ["day", "grid_key", "case_department_key", "department_key", "kind", "n"], marked
+        )
+    )
+
+
+def is_current(session: Session, spec: RollupSpec) -> bool:
+    """Whether the roll-up was counted with these readings (readers may use it)."""
+    found = session.get(RollupState, STATE)
+    return found is not None and found.fingerprint == spec.fingerprint()
+
+
+def rebuild(session: Session, spec: RollupSpec, now: datetime) -> int:
+    """Count every day anew (the caller commits); the number of days counted."""
+    session.execute(delete(IndicatorDay))
+    session.execute(delete(MarkDay))
+    first = session.scalar(select(func.min(Case.created_at)))
+    last = max(
+        (
+            t
+            for t in (
+                session.scalar(select(func.max(Case.created_at))),
+                session.scalar(select(func.max(Case.registered_at))),
+                session.scalar(select(func.max(DepartmentMark.at))),
+            )
+            if t is not None
+        ),
+        default=None,
+    )
+    days = 0
+    if first is not None and last is not None:
+        day, final = spec.local_day(first), spec.local_day(last)
+        while day <= final:
+            _count_day(session, spec, day, None)
+            day += timedelta(days=1)
+            days += 1
+    state = session.get(RollupState, STATE) or RollupState(name=STATE)
+    state.fingerprint, state.built_at = spec.fingerprint(), now
+    session.add(state)
+    return days
