@@ -18,14 +18,15 @@ bp = Blueprint("api_cases", __name__, url_prefix="/api/v1/cases")
 @bp.post("")
 @login_required
 def create_case():
-    """Report a case; with ``multipart/form-data`` the files under ``photos`` come along."""
+    """Report a case; with ``multipart/form-data`` the files under ``photos`` come along.
+    An ``external_id`` the same account sent before answers 200 with that case."""
     if is_multipart():
         new = cases.NewCase(**CaseCreateSchema().load(form_fields()))
         photos = files().get("photos", [])
     else:
         new, photos = cases.NewCase(**CaseCreateSchema().load(json_body())), []
     detail = cases.report_case(context(), g.actor, new, photos)
-    return CaseDetailSchema().dump(detail), 201
+    return CaseDetailSchema().dump(detail), 200 if detail.already_reported else 201
 
 
 @bp.get("")

@@ -54,6 +54,9 @@ class CaseCreateSchema(Schema):
     event_code = fields.String(load_default=None, allow_none=True)
     reporter_name = fields.String(load_default="", validate=validate.Length(max=100))
     reporter_phone = fields.String(load_default="", validate=validate.Length(max=40))
+    external_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=100)
+    )
 
 
     @validates("photos")
@@ -99,6 +102,7 @@ class CaseSchema(CaseSummarySchema):
     review_unit = fields.Function(lambda c: unit_ref(c.review_unit_key))
     department = fields.Function(lambda c: unit_ref(c.department_key))
     reporter_name = fields.String()
+    external_id = fields.String(allow_none=True)
     return_count = fields.Integer()
     rework_count = fields.Integer()
     escalation_count = fields.Integer()
@@ -170,6 +174,7 @@ class SensorReadingSchema(Schema):
 
 class CaseDetailSchema(Schema):
     case = fields.Nested(CaseSchema)
+    already_reported = fields.Boolean()
     parent = fields.Nested(LinkedCaseSchema, allow_none=True)
     children = fields.List(fields.Nested(LinkedCaseSchema))
     merged = fields.List(fields.Nested(LinkedCaseSchema))

@@ -106,7 +106,8 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/cases",
         operations={
             "post": _op(
-                "Report a case (JSON, or multipart/form-data with files under photos)",
+                "Report a case (JSON, or multipart/form-data with files under photos); "
+                "200 with the earlier case when this account sent the external_id before",
                 "CaseDetail",
                 "201",
                 body="CaseCreate",

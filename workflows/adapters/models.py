@@ -92,6 +92,9 @@ class Case(Base):
         Index("ix_cases_registered_at", "registered_at"),
         Index("ix_cases_street_registered", "street_key", "registered_at"),
         Index("ix_cases_department_registered", "department_key", "registered_at"),
+        # A work order pushed by another system (12345 hotline, a mini-program) is one case
+        # per pushing account and order id, however often it arrives.
+        UniqueConstraint("external_source", "external_id", name="uq_cases_external"),
         # Registered cases still waiting for feedback: the live part of "overdue".
         Index(
             "ix_cases_waiting_registered",
@@ -154,6 +157,9 @@ class Case(Base):
     # The grid's street and community, kept on the row for grouping.
     street_key: Mapped[str | None] = mapped_column(String(40))
     community_key: Mapped[str | None] = mapped_column(String(40))
+    # Another system's own id of the order (external_source: the account that pushed it).
+    external_source: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class Notification(Base):

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows.adapters.models import (
@@ -26,7 +27,7 @@ from workflows.adapters.models import (
     Substitution,
     User,
 )
-from workflows.domain.errors import NotFoundError
+from workflows.domain.errors import NotFoundError, OrderAlreadyReported
 
 
 class UnitRepository:
@@ -111,8 +112,15 @@ class CaseRepository:
         self.session = session
 
     def add(self, case: Case) -> None:
+        """Raises:
+        OrderAlreadyReported: the case's external order has its case already."""
         self.session.add(case)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except IntegrityError as err:
+            if case.external_id is not None and "external_id" in str(err.orig):
+                raise OrderAlreadyReported(case.external_id) from err
+            raise
 
     def by_number(self, number: str) -> Case:
         found = self.session.scalars(select(Case).where(Case.number == number)).first()
@@ -125,6 +133,11 @@ class CaseRepository:
 
     def find_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).first()
+
+    def find_external(self, source: str, external_id: str) -> Case | None:
+        """The case another system's order opened (``source``: the account that pushed it)."""
+        stmt = select(Case).where(Case.external_source == source, Case.external_id == external_id)
+        return self.session.scalars(stmt).first()
 
     def by_instance(self, instance_id: int) -> Case:
         found = self.session.scalars(select(Case).where(Case.instance_id == instance_id)).first()

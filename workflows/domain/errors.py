@@ -24,6 +24,7 @@ __all__ = [
     "ForbiddenError",
     "GridcaseError",
     "NotFoundError",
+    "OrderAlreadyReported",
     "ScriptError",
     "WorkflowStepError",
 ]
@@ -35,3 +36,7 @@ class AuthenticationError(GridcaseError):
 
 class CatalogError(GridcaseError):
     """The catalog or org data file is invalid; the message names the file and the place."""
+
+
+class OrderAlreadyReported(ConflictError):
+    """Another transaction opened the case for this external order first."""

@@ -8,7 +8,7 @@ transaction. Web, CLI and jobs call only these.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,12 @@ from engine.repositories import Visibility
 from workflows.adapters.models import Attachment, Case, DepartmentMark, SensorReading
 from workflows.adapters.queries import InboxFilter
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError
+from workflows.domain.errors import (
+    ConflictError,
+    FieldErrors,
+    ForbiddenError,
+    OrderAlreadyReported,
+)
 from workflows.domain.org import Unit
 from workflows.domain.permissions import SEE_ALL_TASKS, Actor
 from workflows.domain.routing import review_unit_for, suggested_department
@@ -80,6 +85,8 @@ class CaseDetail:
     error: str | None = None  # a step that failed in the background, until retried
     people: dict[str, str] = field(default_factory=dict)  # user name → display name
     may_override: bool = False
+    # The order was reported before (same account, same external id): this is that case.
+    already_reported: bool = False
 
     @property
     def waiting_for(self) -> list[str]:
@@ -121,11 +128,15 @@ def report_case(
     ctx: GridcaseContext, actor: Actor, new: NewCase, photos: Sequence[Upload] = ()
 ) -> CaseDetail:
     """Register a reported case with its photos and start its process, in one transaction.
+    An order another system pushes again (same account, same ``external_id``) opens
+    nothing: the answer is its case, marked ``already_reported``.
 
     Raises:
         FieldErrors: every problem of the case and of the photos at once (unknown category,
             priority, channel, event code or grid; a file too large or of the wrong type).
     """
+    if new.external_id and (earlier := _reported_before(ctx, actor, new.external_id)):
+        return earlier
     errors: dict[str, list[str]] = {}
     files: list[attachments.Checked] = []
     try:
@@ -141,13 +152,29 @@ def report_case(
         raise FieldErrors(errors)
     review_unit = review_unit_for(ctx.directory, ctx.catalog, grid.key, new.channel)
     opener = Opener(actor.username, actor.user_id, actor.display_name)
+    try:
+        with ctx.uow() as uow:
+            case, transition = open_case(
+                ctx, uow, new, opener, grid=grid, review_unit=review_unit
+            )
+            kept = attachments.keep(ctx, uow, actor, case, files)
+            case.photos = [str(row.id) for row in kept]
+            settled = settle(ctx, uow, case, transition)
+            uow.commit()
+            return detail_in(ctx, uow, actor, case, settled.transitions)
+    except OrderAlreadyReported:
+        assert new.external_id is not None
+        earlier = _reported_before(ctx, actor, new.external_id)
+        assert earlier is not None  # the other transaction has committed it
+        return earlier
+
+
+def _reported_before(ctx: GridcaseContext, actor: Actor, external_id: str) -> CaseDetail | None:
     with ctx.uow() as uow:
-        case, transition = open_case(ctx, uow, new, opener, grid=grid, review_unit=review_unit)
-        kept = attachments.keep(ctx, uow, actor, case, files)
-        case.photos = [str(row.id) for row in kept]
-        settled = settle(ctx, uow, case, transition)
-        uow.commit()
-        return detail_in(ctx, uow, actor, case, settled.transitions)
+        found = uow.cases.find_external(actor.username, external_id)
+        if found is None:
+            return None
+        return replace(detail_in(ctx, uow, actor, found), already_reported=True)
 
 
 def inbox(

@@ -35,6 +35,8 @@ class NewCase:
     event_code: str | None = None
     reporter_name: str = ""
     reporter_phone: str = ""
+    # Another system's id of this order: the same id from the same account is one case.
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ def open_case(
         parent_id=link.parent.id if link else None,
         link_kind=link.kind if link else None,
         device_id=device_id,
+        external_source=opener.username if new.external_id else None,
+        external_id=new.external_id,
         created_at=now,
         updated_at=now,
     )
