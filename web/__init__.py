@@ -30,6 +30,7 @@ def create_app(
         errors,
         i18n,
         labels,
+        open311,
         pages,
         pages_dashboard,
         pages_design,
@@ -80,6 +81,7 @@ def create_app(
         pages_query,
         pages_map,
         pages_reports,
+        open311,
     ):
         app.register_blueprint(module.bp)
     return app

@@ -134,6 +134,40 @@ class CaseRepository:
     def find_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).first()
 
+    def public(
+        self,
+        processes: Collection[str],
+        private_streams: Collection[str],
+        *,
+        numbers: Collection[str] = (),
+        categories: Collection[str] = (),
+        event_codes: Collection[str] = (),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        statuses: Collection[str] | None = None,
+        limit: int,
+    ) -> Sequence[Case]:
+        """Cases of these processes outside those streams, newest first: the ones numbered,
+        or those of the codes (any when none given), reported in ``[start, end]`` and in
+        one of ``statuses`` (any when None)."""
+        stmt = select(Case).where(
+            Case.process_id.in_(list(processes)), Case.stream.not_in(list(private_streams))
+        )
+        if numbers:
+            stmt = stmt.where(Case.number.in_(list(numbers)))
+        else:
+            if categories or event_codes:
+                stmt = stmt.where(
+                    or_(Case.category.in_(list(categories)), Case.event_code.in_(list(event_codes)))
+                )
+            if start is not None:
+                stmt = stmt.where(Case.created_at >= start)
+            if end is not None:
+                stmt = stmt.where(Case.created_at <= end)
+            if statuses is not None:
+                stmt = stmt.where(Case.status.in_(list(statuses)))
+        return self.session.scalars(stmt.order_by(Case.created_at.desc()).limit(limit)).all()
+
     def find_external(self, source: str, external_id: str) -> Case | None:
         """The case another system's order opened (``source``: the account that pushed it)."""
         stmt = select(Case).where(Case.external_source == source, Case.external_id == external_id)

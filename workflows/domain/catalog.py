@@ -53,6 +53,7 @@ class Category:
     time_limits: Mapping[str, Mapping[str, float]]
     warning_fraction: float = 0.8
     escalate_when_overdue: bool = True
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class Catalog:
                 time_limits=c["time_limits"],
                 warning_fraction=c.get("warning_fraction", 0.8),
                 escalate_when_overdue=c.get("escalate_when_overdue", True),
+                keywords=tuple(c.get("keywords_zh", ())),
             )
             for c in raw["categories"]
         }
