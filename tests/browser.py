@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -49,3 +50,19 @@ def chromium() -> Iterator[object]:
 def screenshot(page: object, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def login(browser: Any, base: str, user: str, width: int = 1280, **options: Any) -> Any:
+    """A new page logged in as a demo user, past the login page (wherever they land)."""
+    from tests.app_fixtures import PASSWORD
+
+    page = browser.new_page(
+        viewport={"width": width, "height": 900}, accept_downloads=True, **options
+    )
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page

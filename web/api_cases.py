@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from web.api_schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
+from web.api_schemas import (
+    CaseCreateSchema,
+    CaseDetailSchema,
+    CasePageSchema,
+    CaseQuerySchema,
+    DuplicatesSchema,
+)
 from web.exports import CASE_COLUMNS, case_rows, download
 from web.labels import STATUS
 from web.request_body import files, form_fields, is_multipart, json_body
 from web.security import context, login_required
-from workflows.services import case_query, cases
+from workflows.services import case_query, cases, duplicates
 
 bp = Blueprint("api_cases", __name__, url_prefix="/api/v1/cases")
 
@@ -56,3 +62,11 @@ def export_cases(kind: str):
 @login_required
 def get_case(number: str):
     return CaseDetailSchema().dump(cases.get_case(context(), g.actor, number))
+
+
+@bp.get("/<number>/duplicates")
+@login_required
+def case_duplicates(number: str):
+    """Open cases of the same kind reported nearby (catalog ``duplicates``), nearest first."""
+    found = duplicates.candidates(context(), g.actor, number)
+    return DuplicatesSchema().dump({"duplicates": found})

@@ -155,6 +155,22 @@ class LinkedCaseSchema(CaseSummarySchema):
     process_id = fields.String()
 
 
+class DuplicateSchema(Schema):
+    """A possible duplicate: the case, how far (metres; null without coordinates: same
+    grid), and its photos when the caller may see that case."""
+
+    case = fields.Nested(CaseSummarySchema)
+    address = fields.Function(lambda c: c.case.address)
+    reported_at = fields.Function(lambda c: c.case.created_at.isoformat())
+    metres = fields.Float(allow_none=True)
+    may_see = fields.Boolean()
+    photos = fields.Function(lambda c: [str(p.id) for p in c.photos])
+
+
+class DuplicatesSchema(Schema):
+    duplicates = fields.List(fields.Nested(DuplicateSchema))
+
+
 class DepartmentMarkSchema(Schema):
     department = fields.Function(lambda m: unit_ref(m.department_key))
     kind = fields.String()

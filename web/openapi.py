@@ -77,6 +77,7 @@ def openapi_document() -> dict[str, Any]:
         "SpecialTaskCreate",
         "AssessmentRow",
         "CasePage",
+        "Duplicates",
     ):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     query_params = [
@@ -177,6 +178,11 @@ def openapi_document() -> dict[str, Any]:
         operations={
             "get": _op("A case with its current tasks and full history", "CaseDetail"),
         },
+    )
+    spec.path(
+        "/api/v1/cases/{number}/duplicates",
+        parameters=[_path_param("number")],
+        operations={"get": _op("Possible duplicates of a case, nearest first", "Duplicates")},
     )
     inbox_params = [_query(n) for n in ("role", "unit", "status", "category", "q")] + [
         _query("overdue", "boolean"),

@@ -23,7 +23,7 @@ from web.pages_supervise import override_panel
 from web.request_body import files
 from web.security import context, login_required
 from workflows.domain.errors import FieldErrors
-from workflows.services import attachments, cases, deadlines, delegation
+from workflows.services import attachments, cases, deadlines, delegation, duplicates
 
 bp = Blueprint("work", __name__)
 
@@ -79,6 +79,8 @@ def task(task_id: str):
             flash(_("Done: %(task)s", task=split_title(view.task.title)))
             return redirect(url_for("work.case", number=done.case.number))
     fields = fields_for(schema, values, errors, ctx.catalog, ctx.directory)
+    # A step that can merge its case (并单) shows the possible duplicates beside it.
+    mergeable = "duplicate_of" in schema["properties"] and view.task.state == "ready"
     return render_template(
         "task.html",
         view=view,
@@ -87,6 +89,8 @@ def task(task_id: str):
         errors=errors,
         overriding=view.may_complete_in_place,
         colleagues=delegation.colleagues(ctx, g.actor, task_id) if view.may_complete else [],
+        duplicates=duplicates.candidates(ctx, g.actor, detail.case.number) if mergeable else [],
+        duplicate_rule=ctx.catalog.duplicates,
     ), status
 
 

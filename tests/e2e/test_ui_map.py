@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import chromium, screenshot, serving
+from tests.app_fixtures import copy_sqlite_template, make_context
+from tests.browser import chromium, login, screenshot, serving
 from tests.processes.helpers import step
 from web import create_app
 from workflows.services import cases
@@ -57,17 +57,6 @@ def site(
     with serving(app) as base, chromium() as browser:
         yield base, browser, ctx, {"centre": centre, "west": west, "late": west[0]}
     ctx.close()
-
-
-def login(browser: Any, base: str, user: str, width: int = 1280) -> Any:
-    page = browser.new_page(viewport={"width": width, "height": 800})
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
 
 
 def open_map(page: Any, base: str, query: str = "") -> None:

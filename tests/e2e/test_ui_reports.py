@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import SCREENSHOTS, chromium, screenshot, serving
+from tests.app_fixtures import copy_sqlite_template, make_context
+from tests.browser import SCREENSHOTS, chromium, login, screenshot, serving
 from tests.processes.helpers import after, fire_until_quiet, step
 from web import create_app
 from workflows.services import cases
@@ -137,17 +137,6 @@ def site(
     with serving(app) as base, chromium() as browser:
         yield base, browser, ctx, numbers
     ctx.close()
-
-
-def login(browser: Any, base: str, user: str, width: int = 1280) -> Any:
-    page = browser.new_page(viewport={"width": width, "height": 900}, accept_downloads=True)
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)  # the inbox, or a supervisor's overview
-    return page
 
 
 def _query(values: dict[str, str]) -> str:

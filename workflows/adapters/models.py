@@ -95,6 +95,7 @@ class Case(Base):
         # A work order pushed by another system (12345 hotline, a mini-program) is one case
         # per pushing account and order id, however often it arrives.
         UniqueConstraint("external_source", "external_id", name="uq_cases_external"),
+        Index("ix_cases_geo_cell", "geo_cell", "created_at"),
         # Registered cases still waiting for feedback: the live part of "overdue".
         Index(
             "ix_cases_waiting_registered",
@@ -157,6 +158,8 @@ class Case(Base):
     # The grid's street and community, kept on the row for grouping.
     street_key: Mapped[str | None] = mapped_column(String(40))
     community_key: Mapped[str | None] = mapped_column(String(40))
+    # The 0.001° cell of the case's coordinates (``domain/nearby.py``): duplicates nearby.
+    geo_cell: Mapped[str | None] = mapped_column(String(24))
     # Another system's own id of the order (external_source: the account that pushed it).
     external_source: Mapped[str | None] = mapped_column(String(64))
     external_id: Mapped[str | None] = mapped_column(String(100))

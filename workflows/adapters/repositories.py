@@ -168,6 +168,43 @@ class CaseRepository:
                 stmt = stmt.where(Case.status.in_(list(statuses)))
         return self.session.scalars(stmt.order_by(Case.created_at.desc()).limit(limit)).all()
 
+    def near(
+        self,
+        case: Case,
+        cells: Collection[str] | None,
+        since: datetime,
+        closed: Collection[str],
+        limit: int = 50,
+    ) -> Sequence[Case]:
+        """Other open cases of the case's category or event code reported since ``since``:
+        in these cells, or (``cells`` None: the case has no coordinates) in its grid."""
+        same_kind = Case.category == case.category
+        if case.event_code:
+            same_kind = or_(same_kind, Case.event_code == case.event_code)
+        place = (
+            Case.geo_cell.in_(list(cells)) if cells is not None else Case.grid_key == case.grid_key
+        )
+        stmt = (
+            select(Case)
+            .where(
+                place,
+                Case.created_at >= since,
+                Case.id != case.id,
+                Case.status.not_in(list(closed)),
+                same_kind,
+            )
+            .order_by(Case.created_at.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
+    def merged_from_reporter(self, case_id: int, user_id: int) -> bool:
+        """Whether this person reported a case merged into this one."""
+        stmt = select(Case.id).where(
+            Case.duplicate_of_id == case_id, Case.reporter_user_id == user_id
+        )
+        return self.session.scalars(stmt.limit(1)).first() is not None
+
     def find_external(self, source: str, external_id: str) -> Case | None:
         """The case another system's order opened (``source``: the account that pushed it)."""
         stmt = select(Case).where(Case.external_source == source, Case.external_id == external_id)

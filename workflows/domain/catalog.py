@@ -62,6 +62,24 @@ class Channel:
     name_zh: str
     name_en: str
     review_level: str
+    via_centre: bool = False
+
+
+@dataclass(frozen=True)
+class DuplicateSettings:
+    """Open cases of the same category or event code, this near and this recent."""
+
+    distance_m: float = 50.0
+    days: float = 7.0
+
+
+@dataclass(frozen=True)
+class Centre:
+    """A stream's first-level centre: the unit, and whether it only registers (the local
+    unit then reviews) or reviews and dispatches itself."""
+
+    unit: str
+    mode: str
 
 
 @dataclass(frozen=True)
@@ -144,7 +162,9 @@ class Catalog:
         self.event_classes = raw.get("event_codes", [])
         self.subclasses = {s["code"]: s for ec in self.event_classes for s in ec["subclasses"]}
         self.channels = {
-            c["code"]: Channel(c["code"], c["name_zh"], c["name_en"], c["review_level"])
+            c["code"]: Channel(
+                c["code"], c["name_zh"], c["name_en"], c["review_level"], c.get("via_centre", False)
+            )
             for c in raw["channels"]
         }
         self.lanes = {
@@ -175,10 +195,18 @@ class Catalog:
         )
         self.shortcuts: Mapping[str, Mapping[str, Any]] = raw.get("supervisor_shortcuts", {})
         self.indicators = IndicatorSettings.from_catalog(raw)
+        self.duplicates = DuplicateSettings(**raw.get("duplicates", {}))
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:
         return cls(load_yaml(path or DATA_DIR / "catalog.yaml", "catalog.schema.json"))
+
+    def centre(self, stream: str) -> Centre | None:
+        """The stream's first-level centre, if the catalog names one."""
+        found = self.streams.get(stream, {})
+        if not found.get("centre"):
+            return None
+        return Centre(found["centre"], found.get("centre_mode", "dispatch"))
 
     def category(self, code: str) -> Category:
         try:

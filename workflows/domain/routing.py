@@ -6,6 +6,7 @@ the process variable named by the task's ``unit`` property become an org role in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from engine.assignment import Assignment, ReadyTask
@@ -14,8 +15,33 @@ from workflows.domain.org import OrgDirectory, Unit
 
 
 def review_unit_for(directory: OrgDirectory, catalog: Catalog, grid_key: str, channel: str) -> Unit:
-    """The unit that reviews a new case: the grid's ancestor at the channel's review level."""
+    """The local unit that reviews a new case: the grid's ancestor at the channel's review
+    level."""
     return directory.ancestor_at(grid_key, catalog.channel(channel).review_level)
+
+
+@dataclass(frozen=True)
+class FirstReview:
+    """Who takes a new case first, and — when a centre only registers it — the local unit
+    it goes to next."""
+
+    unit: Unit
+    forward_to: Unit | None = None
+
+
+def first_review(
+    directory: OrgDirectory, catalog: Catalog, grid_key: str, channel: str, category: str
+) -> FirstReview:
+    """One door (一门受理): a channel that goes through the centres sends the case to its
+    stream's first-level centre; the centre reviews and dispatches it, or registers it for
+    the local unit. Other channels (a grid worker's own report) go to the local unit."""
+    local = review_unit_for(directory, catalog, grid_key, channel)
+    centre = catalog.centre(catalog.category(category).stream)
+    if not catalog.channel(channel).via_centre or centre is None or centre.unit not in directory:
+        return FirstReview(local)
+    if centre.mode == "register":
+        return FirstReview(directory.get(centre.unit), local)
+    return FirstReview(directory.get(centre.unit))
 
 
 def suggested_department(

@@ -20,6 +20,7 @@ from engine.repositories import Visibility
 from workflows.adapters.models import Attachment, Case, DepartmentMark, SensorReading
 from workflows.adapters.queries import InboxFilter
 from workflows.adapters.unit_of_work import CaseUnitOfWork
+from workflows.domain.case_events import Recipient
 from workflows.domain.errors import (
     ConflictError,
     FieldErrors,
@@ -28,7 +29,7 @@ from workflows.domain.errors import (
 )
 from workflows.domain.org import Unit
 from workflows.domain.permissions import SEE_ALL_TASKS, Actor
-from workflows.domain.routing import review_unit_for, suggested_department
+from workflows.domain.routing import first_review, suggested_department
 from workflows.domain.statuses import is_closed
 from workflows.domain.task_forms import (
     answer_problems,
@@ -41,6 +42,7 @@ from workflows.services.attachments import Upload
 from workflows.services.case_progress import refresh_status, settle
 from workflows.services.context import GridcaseContext
 from workflows.services.intake import NewCase, Opener, check_new_case, locate, open_case
+from workflows.services.notifications import add_notices
 
 __all__ = ["CaseDetail", "InboxFilter", "NewCase", "Page", "TaskView", "Upload"]
 
@@ -112,11 +114,15 @@ def visibility(ctx: GridcaseContext, actor: Actor) -> Visibility:
 
 
 def may_see(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, case: Case) -> bool:
+    """The permission model's answer, plus: whoever reported a case merged into this one
+    follows it."""
     tasks = uow.tasks.for_instance(case.instance_id) if case.instance_id else ()
-    return ctx.permissions.may_see_case(actor, case, tasks)
+    if ctx.permissions.may_see_case(actor, case, tasks):
+        return True
+    return actor.user_id is not None and uow.cases.merged_from_reporter(case.id, actor.user_id)
 
 
-def _visible_case(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, number: str) -> Case:
+def visible_case(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, number: str) -> Case:
     """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
     case = uow.cases.by_number(number)
     if not may_see(ctx, uow, actor, case):
@@ -150,12 +156,18 @@ def report_case(
         errors = err.fields | errors
     if errors:
         raise FieldErrors(errors)
-    review_unit = review_unit_for(ctx.directory, ctx.catalog, grid.key, new.channel)
+    review = first_review(ctx.directory, ctx.catalog, grid.key, new.channel, new.category)
     opener = Opener(actor.username, actor.user_id, actor.display_name)
     try:
         with ctx.uow() as uow:
             case, transition = open_case(
-                ctx, uow, new, opener, grid=grid, review_unit=review_unit
+                ctx,
+                uow,
+                new,
+                opener,
+                grid=grid,
+                review_unit=review.unit,
+                forward_to=review.forward_to,
             )
             kept = attachments.keep(ctx, uow, actor, case, files)
             case.photos = [str(row.id) for row in kept]
@@ -312,8 +324,22 @@ def complete_in(
     transition = instances.complete_task(uow, ctx.runtime, record.id, data, actor.username)
     settled = settle(ctx, uow, case, transition)
     if data.get("duplicate_of"):
-        case.duplicate_of_id = uow.cases.by_number(data["duplicate_of"]).id
+        surviving = uow.cases.by_number(data["duplicate_of"])
+        case.duplicate_of_id = surviving.id
+        if case.status == "merged":
+            _tell_merged_reporter(ctx, uow, case, surviving)
     return settled.transitions
+
+
+def _tell_merged_reporter(
+    ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case, surviving: Case
+) -> None:
+    """The reporter of a merged case hears which case carries their report on."""
+    if case.reporter_user_id is None:
+        return
+    reporter = uow.users.get(case.reporter_user_id)
+    body = f"并入 {surviving.number}：{surviving.title}"
+    add_notices(ctx, uow, case, "merged", [Recipient(None, None, reporter.username)], body)
 
 
 def _take_over(
@@ -378,7 +404,7 @@ def _duplicate_problems(
 def get_case(ctx: GridcaseContext, actor: Actor, number: str) -> CaseDetail:
     """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
     with ctx.uow() as uow:
-        case = _visible_case(ctx, uow, actor, number)
+        case = visible_case(ctx, uow, actor, number)
         return detail_in(ctx, uow, actor, case)
 
 
@@ -410,7 +436,7 @@ def get_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> tuple[TaskView
 def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
     """Raises: NotFoundError; ForbiddenError when the actor may not see the case."""
     with ctx.uow() as uow:
-        case = _visible_case(ctx, uow, actor, number)
+        case = visible_case(ctx, uow, actor, number)
         if case.instance_id is None:
             raise ConflictError(f"{number} has no process")
         instance = uow.instances.get(case.instance_id)

@@ -15,6 +15,7 @@ from engine.instances import Transition
 from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors
+from workflows.domain.nearby import cell
 from workflows.domain.org import Unit
 from workflows.services.context import GridcaseContext
 
@@ -109,6 +110,7 @@ def open_case(
     *,
     grid: Unit,
     review_unit: Unit,
+    forward_to: Unit | None = None,
     process: str | None = None,
     link: Link | None = None,
     device_id: str | None = None,
@@ -116,7 +118,8 @@ def open_case(
     message: Message | None = None,
 ) -> tuple[Case, Transition]:
     """Add the case row and start its process (the category's unless ``process`` is given)
-    in the caller's transaction."""
+    in the caller's transaction; ``review_unit`` takes it first, and passes it on to
+    ``forward_to`` when that is given (a centre that registers)."""
     category = ctx.catalog.category(new.category)
     now = uow.now()
     case = Case(
@@ -143,6 +146,7 @@ def open_case(
         parent_id=link.parent.id if link else None,
         link_kind=link.kind if link else None,
         device_id=device_id,
+        geo_cell=cell(new.lat, new.lon) if new.lat is not None and new.lon is not None else None,
         external_source=opener.username if new.external_id else None,
         external_id=new.external_id,
         created_at=now,
@@ -158,6 +162,8 @@ def open_case(
         "priority": case.priority,
         "grid": grid.key,
         "review_unit": review_unit.key,
+        # Where a centre that only registers the case sends it for review ('' if none).
+        "forward_to": forward_to.key if forward_to else "",
         "reporter_user": opener.username if opener.user_id else None,
         "return_count": 0,
         "rework_count": 0,

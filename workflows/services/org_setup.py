@@ -37,10 +37,11 @@ def _walk(node: Mapping[str, Any], parent: OrgUnit | None) -> Iterator[OrgUnit]:
 
 
 def org_units(raw: Mapping[str, Any]) -> list[OrgUnit]:
-    """Territorial units from the nested tree, then departments under their parents.
+    """Territorial units from the nested tree, then departments and first-level centres
+    under their parents.
 
     Raises:
-        CatalogError: a department hangs under an unknown unit.
+        CatalogError: a department or centre hangs under an unknown unit.
     """
     units: list[OrgUnit] = []
     for root in raw["units"] if isinstance(raw["units"], list) else [raw["units"]]:
@@ -60,6 +61,22 @@ def org_units(raw: Mapping[str, Any]) -> list[OrgUnit]:
                 parent_key=parent.key,
                 path=unit_path(parent.path, dept["key"]),
                 categories=list(dept.get("categories", [])),
+            )
+        )
+    for centre in raw.get("centres", []):
+        parent = by_key.get(centre["parent"])
+        if parent is None:
+            raise CatalogError(f"centre {centre['key']}: unknown parent {centre['parent']}")
+        units.append(
+            OrgUnit(
+                key=centre["key"],
+                kind="centre",
+                level="centre",
+                name_zh=centre["name_zh"],
+                name_en=centre["name_en"],
+                parent_key=parent.key,
+                path=unit_path(parent.path, centre["key"]),
+                categories=[],
             )
         )
     return units
