@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from workflows.domain.privacy import masked_phone
 from workflows.services.context import GridcaseContext
 from workflows.wiring.bootstrap import build_context
 
@@ -23,6 +24,7 @@ def create_app(
         api_coordination,
         api_dashboard,
         api_deadlines,
+        api_hotline,
         api_indicators,
         api_map,
         api_processes,
@@ -34,6 +36,7 @@ def create_app(
         pages,
         pages_dashboard,
         pages_design,
+        pages_hotline,
         pages_map,
         pages_query,
         pages_reports,
@@ -55,6 +58,7 @@ def create_app(
     app.extensions["gridcase"] = context or build_context()
     zone = app.extensions["gridcase"].calendar.timezone
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", zone.key)  # the city's clock, not UTC
+    app.add_template_filter(masked_phone, "masked_phone")
     app.add_template_filter(
         lambda when: when.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "localtime"
     )
@@ -82,6 +86,8 @@ def create_app(
         pages_map,
         pages_reports,
         open311,
+        api_hotline,
+        pages_hotline,
     ):
         app.register_blueprint(module.bp)
     return app

@@ -16,6 +16,7 @@ from marshmallow import (
     validates,
 )
 
+from web.labels import STATUS
 from web.security import context
 
 
@@ -165,6 +166,29 @@ class DuplicateSchema(Schema):
     metres = fields.Float(allow_none=True)
     may_see = fields.Boolean()
     photos = fields.Function(lambda c: [str(p.id) for p in c.photos])
+
+
+class CallerCaseSchema(CaseSummarySchema):
+    """A caller's earlier case, as the desk lists it."""
+
+    status_name = fields.Function(lambda c: str(STATUS.get(c.status, c.status)))
+    reported_on = fields.Function(
+        lambda c: c.created_at.astimezone(context().calendar.timezone).strftime("%Y-%m-%d")
+    )
+
+
+class HotlineCallSchema(Schema):
+    caller_name = fields.String(load_default="", validate=validate.Length(max=100))
+    caller_phone = fields.String(required=True, validate=validate.Length(max=40))
+    category = fields.String(required=True, validate=validate.Length(equal=2))
+    description = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    event_code = fields.String(load_default=None, allow_none=True)
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    grid = fields.String(load_default=None, allow_none=True)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    priority = fields.String(load_default="normal")
+    answer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class DuplicatesSchema(Schema):

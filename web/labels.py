@@ -78,6 +78,8 @@ LINKS = {
 }
 # Messages the service layer raises most, so the catalogue carries their translation.
 SERVICE_MESSAGES = (
+    _l("a phone number, digits only"),
+    _l("write the answer given to the caller"),
     _l("formats are json and xml"),
     _l("not served here"),
     _l("no such service"),

@@ -191,13 +191,16 @@ def _new_case(values: Mapping[str, str]) -> cases.NewCase:
         priority=values.get("priority") or "normal",
         channel=values.get("channel") or "grid_worker",
         grid=values.get("grid") or None,
-        lat=_float(values.get("lat")),
-        lon=_float(values.get("lon")),
+        lat=coordinate(values.get("lat")),
+        lon=coordinate(values.get("lon")),
         address=values.get("address", "").strip(),
     )
 
 
-def _float(raw: str | None) -> float | None:
+def coordinate(raw: str | None) -> float | None:
+    """A latitude or longitude from a form (empty: none).
+
+    Raises: FieldErrors under ``lat`` for text that is no number."""
     try:
         return float(raw) if raw else None
     except ValueError:

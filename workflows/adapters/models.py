@@ -96,6 +96,7 @@ class Case(Base):
         # per pushing account and order id, however often it arrives.
         UniqueConstraint("external_source", "external_id", name="uq_cases_external"),
         Index("ix_cases_geo_cell", "geo_cell", "created_at"),
+        Index("ix_cases_reporter_phone", "reporter_phone"),
         # Registered cases still waiting for feedback: the live part of "overdue".
         Index(
             "ix_cases_waiting_registered",

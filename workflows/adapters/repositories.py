@@ -198,6 +198,11 @@ class CaseRepository:
         )
         return self.session.scalars(stmt).all()
 
+    def by_phone(self, phone: str, limit: int) -> Sequence[Case]:
+        """The cases reported from this phone number, newest first."""
+        stmt = select(Case).where(Case.reporter_phone == phone)
+        return self.session.scalars(stmt.order_by(Case.created_at.desc()).limit(limit)).all()
+
     def merged_from_reporter(self, case_id: int, user_id: int) -> bool:
         """Whether this person reported a case merged into this one."""
         stmt = select(Case.id).where(

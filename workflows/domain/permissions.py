@@ -27,6 +27,8 @@ POST_SENSOR_ALERTS = "post_sensor_alerts"
 ASSESS = "assess"
 SEE_FAILED_JOBS = "see_failed_jobs"
 DESIGN = "design"
+TAKE_CALLS = "take_calls"
+SEE_CONTACT = "see_contact"
 
 
 @dataclass(frozen=True)
