@@ -22,6 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+# How long one browser step may take before a test gives up: generous, because a page that
+# renders in a second takes twenty on a 2-core machine at load 9 (the report page did). Only a
+# broken page ever waits this long.
+PATIENCE_MS = 120_000
 
 
 @contextmanager
@@ -59,7 +63,7 @@ def login(browser: Any, base: str, user: str, width: int = 1280, **options: Any)
     page = browser.new_page(
         viewport={"width": width, "height": 900}, accept_downloads=True, **options
     )
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)

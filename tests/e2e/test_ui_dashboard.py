@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import chromium, screenshot, serving
+from tests.browser import PATIENCE_MS, chromium, screenshot, serving
 from tests.processes.helpers import after, fire_until_quiet, step
 from web import create_app
 from workflows.services import cases
@@ -91,7 +91,7 @@ def site(
 
 def login(browser: Any, base: str, user: str, width: int) -> Any:
     page = browser.new_page(viewport={"width": width, "height": 900})
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)

@@ -14,7 +14,7 @@ import pytest
 
 from engine.db import utcnow
 from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import chromium, screenshot, serving
+from tests.browser import PATIENCE_MS, chromium, screenshot, serving
 from tests.processes.helpers import accepted, step
 from web import create_app
 from workflows.adapters.models import Attachment
@@ -43,7 +43,7 @@ def site(
 
 def login(browser: Any, base: str, user: str, width: int = 1280) -> Any:
     page = browser.new_page(viewport={"width": width, "height": 800})
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
@@ -76,6 +76,7 @@ def submit(page: Any) -> None:
 def test_login_error_and_language_switch(site) -> None:
     base, browser, _ctx = site
     page = browser.new_page()
+    page.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base}/inbox")
     assert "/login" in page.url
     assert "登录" in page.inner_text("h1")
@@ -414,6 +415,7 @@ def test_keyboard_only_from_login_to_a_task(site) -> None:
     base, browser, ctx = site
     number = accepted(ctx)
     page = browser.new_page()
+    page.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base}/login")
     page.wait_for_function("document.activeElement.name === 'username'")  # autofocus
     page.keyboard.type("cd01")

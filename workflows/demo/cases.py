@@ -1,5 +1,6 @@
-"""A handful of demo cases at every stage of the closed loop, so that a newcomer's first
-`make run` shows full inboxes, a busy console and real timelines. Everything but the one
+"""A handful of demo cases at every stage of the closed loop, and three 12345 calls, so that
+a newcomer's first `make run` shows full inboxes (the centres' too), a busy console and real
+timelines. Everything but the one
 overdue deadline goes through the same use cases the UI calls; seeded once, only into an
 empty database."""
 
@@ -9,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine import timers as instance_timers
-from workflows.services import cases, sensors, timers
+from workflows.services import cases, hotline, sensors, timers
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
@@ -96,15 +97,43 @@ STORIES: list[tuple[str, str, str, str, str, list[tuple[str, str, dict[str, Any]
     ("gw02", "15", GRID2, "邻里因漏水赔偿发生纠纷", "湖滨小区5幢", []),
 ]
 OVERDUE = 7  # the story whose signing deadline has passed
+# Calls at the 12345 desk: a public-service work order for the 12345 centre, a city-management
+# one the digital city-management centre registers, one answered directly (its return visit
+# waits in rx01's inbox).
+CALLS = [
+    hotline.Call(
+        "赵先生",
+        "13912345678",
+        "01",
+        "小区地下车库夜间有人撬电动车锁",
+        grid=GRID2,
+        address="湖滨小区地下车库",
+    ),
+    hotline.Call(
+        "钱女士",
+        "13698765432",
+        "02",
+        "楼下餐馆油烟直排进窗户",
+        grid=GRID1,
+        address="东湖路21号",
+        event_code=None,
+    ),
+    hotline.Call(
+        "孙女士",
+        "13511112222",
+        "02",
+        "咨询厨余垃圾每天几点可以投放",
+        grid=GRID3,
+        answer="厨余垃圾投放时间为每天7:00–9:00、18:00–20:00，已告知小区投放点位置",
+    ),
+]
 
 
 def _step(ctx: GridcaseContext, number: str, element: str, user: str, data: Mapping) -> None:
     actor = load_actor(ctx, user)
     detail = cases.get_case(ctx, actor, number)
     ready = [t.task for t in detail.tasks if t.task.state == "ready"]
-    task = next(
-        t for t in ready if t.element_id == element and ctx.permissions.may_work(actor, t)
-    )
+    task = next(t for t in ready if t.element_id == element and ctx.permissions.may_work(actor, t))
     cases.complete(ctx, actor, task.id, data)
 
 
@@ -130,7 +159,10 @@ def seed_demo_cases(ctx: GridcaseContext) -> int:
         address="湖滨小区3幢201（独居老人）",
     )
     sensors.receive_alert(ctx, load_actor(ctx, "iot-gw"), alert)
-    return len(numbers) + 1
+    desk = load_actor(ctx, "rx01")
+    for call in CALLS:
+        hotline.take_call(ctx, desk, call)
+    return len(numbers) + 1 + len(CALLS)
 
 
 def _make_overdue(ctx: GridcaseContext, number: str) -> None:
