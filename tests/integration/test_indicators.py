@@ -258,10 +258,13 @@ def test_bad_requests_name_the_parameter(api: Api, query: dict, field: str) -> N
     assert field in resp.get_json()["fields"]
 
 
-def _every_table(ctx: GridcaseContext, rollup: RollupSpec | None) -> tuple[bool, dict]:
-    """Every grouping's counts and the department marks for March, read with or without the
-    roll-up; whether the roll-up answered."""
-    scope, w = Scope(), indicators.period_window(ctx, Period(date(2030, 3, 1), date(2030, 3, 31)))
+def _every_table(
+    ctx: GridcaseContext, rollup: RollupSpec | None, last: date = date(2030, 3, 31)
+) -> tuple[bool, dict]:
+    """Every grouping's counts and the department marks for March (or March 1 to ``last``:
+    the roll-up reads month rows for whole months, day rows otherwise), read with or without
+    the roll-up; whether the roll-up answered."""
+    scope, w = Scope(), indicators.period_window(ctx, Period(date(2030, 3, 1), last))
     with ctx.uow() as uow:
         query = IndicatorQuery(uow.session, rollup)
         tables = {g: query.case_counts(scope, g, w) for g in GROUP_COLUMNS}
@@ -288,6 +291,10 @@ def test_the_rollup_counts_what_the_cases_count(api: Api, month: dict[str, str])
     assert rolled and not live
     assert from_rollup["department"]["dept-hb"]["overdue"] == 1  # H, waiting
     assert _closing_hours_rounded(from_rollup) == _closing_hours_rounded(from_cases)
+    for last in (date(2030, 3, 15), date(2030, 4, 30)):  # day rows; two months' rows
+        assert _closing_hours_rounded(_every_table(ctx, spec, last)[1]) == _closing_hours_rounded(
+            _every_table(ctx, None, last)[1]
+        )
 
     def stored() -> list[tuple]:
         with ctx.uow() as uow:

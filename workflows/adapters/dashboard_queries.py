@@ -161,7 +161,7 @@ class DashboardQuery:
         """:meth:`daily` from the roll-up: its rows are per local day already."""
         stmt = (
             select(IndicatorDay.day, *source.sums(DAY_COLUMNS))
-            .where(source.where(scope))
+            .where(source.where(scope, daily=True))
             .group_by(IndicatorDay.day)
         )
         return {

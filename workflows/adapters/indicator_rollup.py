@@ -149,26 +149,65 @@ def _values(current: Any, history: Any) -> set[Any]:
 
 
 def recount(session: Session, spec: RollupSpec, buckets: Iterable[Bucket]) -> None:
-    """Count these buckets again from the cases and replace what the roll-up held."""
+    """Count these buckets again from the cases and replace what the roll-up held, then
+    their months from their days. Locks are taken days first, then months, each in order,
+    so that two transactions never wait for each other crosswise."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    for day, grid in buckets:
+    days = sorted(set(buckets))
+    for day, grid in days:
         if postgres:
-            session.execute(select(func.pg_advisory_xact_lock(_lock_key(day, grid))))
+            session.execute(select(func.pg_advisory_xact_lock(_lock_key("day", day, grid))))
         _count_day(session, spec, day, grid)
+    for month, grid in sorted({(day.replace(day=1), grid) for day, grid in days}):
+        if postgres:
+            session.execute(select(func.pg_advisory_xact_lock(_lock_key("month", month, grid))))
+        _count_month(session, month, grid)
 
 
-def _lock_key(day: date, grid: str) -> int:
-    digest = hashlib.blake2b(f"rollup:{day}:{grid}".encode(), digest_size=8).digest()
+def _lock_key(span: str, day: date, grid: str) -> int:
+    digest = hashlib.blake2b(f"rollup:{span}:{day}:{grid}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _count_month(session: Session, month: date, grid: str | None) -> None:
+    """Replace a month's rows (of one grid, or of all) by the sums of its day rows."""
+    end = _next_month(month)
+    for table, keys, sums in (
+        (
+            IndicatorDay,
+            ("street_key", "community_key", "grid_key", "department_key", "category"),
+            (*ROLLED_COUNTS, "closing_hours"),
+        ),
+        (MarkDay, ("grid_key", "case_department_key", "department_key", "kind"), ("n",)),
+    ):
+        old = delete(table).where(table.span == "month", table.day == month)
+        days = (
+            select(
+                literal("month").label("span"),
+                literal(month).label("day"),
+                *(getattr(table, k) for k in keys),
+                *(func.sum(getattr(table, c)) for c in sums),
+            )
+            .where(table.span == "day", table.day >= month, table.day < end)
+            .group_by(*(getattr(table, k) for k in keys))
+        )
+        if grid is not None:
+            old = old.where(table.grid_key == grid)
+            days = days.where(table.grid_key == grid)
+        session.execute(old)
+        session.execute(insert(table).from_select(["span", "day", *keys, *sums], days))
 
 
 def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) -> None:
     """Replace one day's rows (of one grid, or of all grids) by a fresh count."""
     start, end = spec.bounds(day)
     w = Window(start, end, spec.settings, end)
-    rows, marks = delete(IndicatorDay).where(IndicatorDay.day == day), delete(MarkDay).where(
-        MarkDay.day == day
-    )
+    rows = delete(IndicatorDay).where(IndicatorDay.span == "day", IndicatorDay.day == day)
+    marks = delete(MarkDay).where(MarkDay.span == "day", MarkDay.day == day)
     if grid is not None:
         rows = rows.where(IndicatorDay.grid_key == grid)
         marks = marks.where(MarkDay.grid_key == grid)
@@ -246,6 +285,10 @@ def rebuild(session: Session, spec: RollupSpec, now: datetime) -> int:
             _count_day(session, spec, day, None)
             day += timedelta(days=1)
             days += 1
+        month = spec.local_day(first).replace(day=1)
+        while month <= final:
+            _count_month(session, month, None)
+            month = _next_month(month)
     state = session.get(RollupState, STATE) or RollupState(name=STATE)
     state.fingerprint, state.built_at = spec.fingerprint(), now
     session.add(state)

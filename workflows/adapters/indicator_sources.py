@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -62,12 +63,12 @@ class CaseCounts:
         hours = func.sum(sql_case((every["closed"], spent), else_=0)).label("closing_hours")
         return [*summed({m: every[m] for m in measures}), hours]
 
-    def where(self, scope: Scope) -> ColumnElement[bool]:
-        """The rows of the scope that count in the window."""
+    def where(self, scope: Scope, *, daily: bool = False) -> ColumnElement[bool]:
+        """The rows of the scope that count in the window (``daily``: day rows even where
+        month rows would do, for a series per day)."""
         if self.rolled:
             assert self.w.days is not None
-            first, last = self.w.days
-            inside = and_(IndicatorDay.day >= first, IndicatorDay.day <= last)
+            inside = _span(IndicatorDay, self.w.days, daily)
             return and_(scope.clause(IndicatorDay.grid_key, IndicatorDay.department_key), inside)
         every = case_predicates(self.w)
         return and_(scope.clause(), every["reported"] | every["due_to_close"])
@@ -102,6 +103,15 @@ class CaseCounts:
                 row["overdue"] += n
 
 
+def _span(table: Any, days: tuple[date, date], daily: bool) -> ColumnElement[bool]:
+    """Month rows when the period is whole months, else day rows."""
+    first, last = days
+    whole = first.day == 1 and (last + timedelta(days=1)).day == 1
+    if whole and not daily:
+        return and_(table.span == "month", table.day >= first, table.day <= last)
+    return and_(table.span == "day", table.day >= first, table.day <= last)
+
+
 def case_counts(session: Session, spec: RollupSpec | None, w: Window) -> CaseCounts:
     """The roll-up when it can answer this window, else the cases."""
     rolled = (
@@ -127,8 +137,7 @@ def mark_counts(
             select(MarkDay.department_key.label("key"), *sums)
             .where(
                 scope.clause(MarkDay.grid_key, MarkDay.case_department_key),
-                MarkDay.day >= w.days[0],
-                MarkDay.day <= w.days[1],
+                _span(MarkDay, w.days, daily=False),
             )
             .group_by(MarkDay.department_key)
         )

@@ -301,10 +301,18 @@ ROLLED_COUNTS = (
 
 
 class IndicatorDay(Base):
+    """Counts of one local day (``span`` "day"), or of a whole month (``span`` "month",
+    ``day`` its first day: the sum of its day rows, so that a year reads twelve rows per
+    bucket instead of 365)."""
+
     __tablename__ = "indicator_days"
-    __table_args__ = (Index("ix_indicator_days_day_grid", "day", "grid_key"),)
+    __table_args__ = (
+        Index("ix_indicator_days_day_grid", "day", "grid_key"),
+        Index("ix_indicator_days_span_day", "span", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    span: Mapped[str] = mapped_column(String(5), default="day")
     day: Mapped[date]
     street_key: Mapped[str | None] = mapped_column(String(40))
     community_key: Mapped[str | None] = mapped_column(String(40))
@@ -340,9 +348,13 @@ class MarkDay(Base):
     department (the scope a reader is limited to)."""
 
     __tablename__ = "department_mark_days"
-    __table_args__ = (Index("ix_department_mark_days_day_grid", "day", "grid_key"),)
+    __table_args__ = (
+        Index("ix_department_mark_days_day_grid", "day", "grid_key"),
+        Index("ix_department_mark_days_span_day", "span", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    span: Mapped[str] = mapped_column(String(5), default="day")
     day: Mapped[date]
     grid_key: Mapped[str] = mapped_column(String(40))
     case_department_key: Mapped[str | None] = mapped_column(String(40))
