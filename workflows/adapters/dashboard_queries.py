@@ -27,7 +27,7 @@ from workflows.adapters.indicator_predicates import (
     counts_of,
 )
 from workflows.adapters.indicator_rollup import RollupSpec
-from workflows.adapters.models import Case, IndicatorDay
+from workflows.adapters.models import STILL_OPEN, Case, IndicatorDay
 
 # Which day a case counts on in the daily volume: reported by the day it was reported,
 # registered by the day it was registered (as ``case_predicates`` count them).
@@ -256,32 +256,29 @@ class DashboardQuery:
                 found.setdefault(_as_date(row.day), {})[measure] = int(row.n)
         return found
 
-    def _overdue_now(self, scope: Scope, now: datetime, open_statuses: Collection[str]) -> Any:
+    def _overdue_now(self, scope: Scope, now: datetime) -> Any:
         return select(Case).where(
-            scope.clause(),
-            Case.status.in_(list(open_statuses)),
-            Case.deadline.is_not(None),
-            Case.deadline < now,
+            scope.clause(), text(STILL_OPEN), Case.deadline.is_not(None), Case.deadline < now
         )
 
-    def overdue_now(self, scope: Scope, now: datetime, open_statuses: Collection[str]) -> int:
-        """Open cases (a status in ``open_statuses``) past their deadline at ``now``."""
-        base = self._overdue_now(scope, now, open_statuses).subquery()
+    def overdue_now(self, scope: Scope, now: datetime) -> int:
+        """Open cases past their deadline at ``now`` (an index holds the open ones by
+        deadline)."""
+        base = self._overdue_now(scope, now).subquery()
         return int(self.session.scalar(select(func.count()).select_from(base)) or 0)
 
     def overdue_now_cases(
         self,
         scope: Scope,
         now: datetime,
-        open_statuses: Collection[str],
         *,
         limit: int,
         offset: int,
     ) -> tuple[Sequence[Case], int]:
         """The cases :meth:`overdue_now` counts, longest overdue first; and how many."""
-        total = self.overdue_now(scope, now, open_statuses)
+        total = self.overdue_now(scope, now)
         stmt = (
-            self._overdue_now(scope, now, open_statuses)
+            self._overdue_now(scope, now)
             .order_by(Case.deadline, Case.id)
             .limit(limit)
             .offset(offset)

@@ -9,6 +9,11 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow
+from workflows.domain.statuses import CLOSED_STATUSES
+
+# A case not closed, written as the partial index below states it, so that PostgreSQL sees
+# a query with this very condition as covered by the index.
+STILL_OPEN = "status NOT IN ({})".format(", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES)))
 
 
 class OrgUnit(Base):
@@ -97,6 +102,13 @@ class Case(Base):
         UniqueConstraint("external_source", "external_id", name="uq_cases_external"),
         Index("ix_cases_geo_cell", "geo_cell", "created_at"),
         Index("ix_cases_reporter_phone", "reporter_phone"),
+        # Open cases by deadline: those past it now (the overview's "overdue now").
+        Index(
+            "ix_cases_open_deadline",
+            "deadline",
+            postgresql_where=text(STILL_OPEN),
+            sqlite_where=text(STILL_OPEN),
+        ),
         # Registered cases still waiting for feedback: the live part of "overdue".
         Index(
             "ix_cases_waiting_registered",

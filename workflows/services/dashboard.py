@@ -25,7 +25,6 @@ from workflows.domain.indicators import (
 )
 from workflows.domain.org import Unit
 from workflows.domain.permissions import ASSESS, Actor
-from workflows.domain.statuses import CLOSED_STATUSES, STATUSES
 from workflows.services.context import GridcaseContext
 from workflows.services.indicators import (
     CasesBehind,
@@ -36,7 +35,6 @@ from workflows.services.indicators import (
 from workflows.services.indicators import cases_behind as indicator_cases
 
 OVERDUE_NOW = "overdue_now"
-OPEN_STATUSES = tuple(s for s in STATUSES if s not in CLOSED_STATUSES)
 # What a ranking may be ordered by (largest first; a rate without cases comes last).
 RANK_BY = ("reported", "due_to_close", "closure_rate", "on_time_closure_rate", "overdue")
 RANKING_COUNTS = ("reported", "due_to_close", "closed", "closed_on_time", "overdue")
@@ -250,7 +248,7 @@ def overview(ctx: GridcaseContext, actor: Actor, request: DashboardRequest) -> D
             scope, window, ctx.calendar.timezone, (*ranked_by, "category"), KPI_COUNTS
         )
         then_totals = query.totals(scope, earlier, KPI_COUNTS)
-        overdue_now = query.overdue_now(scope, window.now, OPEN_STATUSES)
+        overdue_now = query.overdue_now(scope, window.now)
     now_totals, per_day = found.totals, found.days
     per_category = found.groups["category"]
     current = with_rates(Row("total", "", now_totals), settings)
@@ -312,7 +310,7 @@ def cases_behind(
     per_page, page = max(1, min(per_page, 500)), max(1, page)
     with ctx.uow() as uow:
         found, total = uow.dashboard.overdue_now_cases(
-            scope, ctx.clock.now(), OPEN_STATUSES, limit=per_page, offset=(page - 1) * per_page
+            scope, ctx.clock.now(), limit=per_page, offset=(page - 1) * per_page
         )
         return CasesBehind(list(found), total, page, per_page)
 
