@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,7 @@ class RollupSpec:
     zone: ZoneInfo
     settings: IndicatorSettings
 
+    @cached_property
     def fingerprint(self) -> str:
         described = json.dumps([self.zone.key, asdict(self.settings)], sort_keys=True)
         return hashlib.sha256(described.encode()).hexdigest()
@@ -258,7 +260,7 @@ def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) 
 def is_current(session: Session, spec: RollupSpec) -> bool:
     """Whether the roll-up was counted with these readings (readers may use it)."""
     found = session.get(RollupState, STATE)
-    return found is not None and found.fingerprint == spec.fingerprint()
+    return found is not None and found.fingerprint == spec.fingerprint
 
 
 def rebuild(session: Session, spec: RollupSpec, now: datetime) -> int:
@@ -290,6 +292,6 @@ def rebuild(session: Session, spec: RollupSpec, now: datetime) -> int:
             _count_month(session, month, None)
             month = _next_month(month)
     state = session.get(RollupState, STATE) or RollupState(name=STATE)
-    state.fingerprint, state.built_at = spec.fingerprint(), now
+    state.fingerprint, state.built_at = spec.fingerprint, now
     session.add(state)
     return days

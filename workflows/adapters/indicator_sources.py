@@ -118,9 +118,17 @@ def case_counts(session: Session, spec: RollupSpec | None, w: Window) -> CaseCou
         spec is not None
         and w.days is not None
         and w.settings == spec.settings
-        and is_current(session, spec)
+        and _current(session, spec)
     )
     return CaseCounts(session, w, rolled)
+
+
+def _current(session: Session, spec: RollupSpec) -> bool:
+    """:func:`is_current`, asked once per session: an overview reads a dozen tables."""
+    key = ("rollup current", spec.fingerprint)
+    if key not in session.info:
+        session.info[key] = is_current(session, spec)
+    return bool(session.info[key])
 
 
 def mark_counts(
