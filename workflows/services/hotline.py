@@ -14,7 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.instances import Transition
 from workflows.adapters.models import Case
+from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.domain.permissions import TAKE_CALLS, Actor
 from workflows.domain.routing import first_review
@@ -107,9 +109,11 @@ def take_call(ctx: GridcaseContext, actor: Actor, call: Call) -> cases.CaseDetai
         return cases.detail_in(ctx, uow, actor, case, moved)
 
 
-def _answer(ctx: GridcaseContext, uow, actor: Actor, case: Case, answer: str) -> list:
+def _answer(
+    ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, case: Case, answer: str
+) -> list[Transition]:
     """Review the new case as answered, then give the answer: two steps, one transaction."""
-    moved: list = []
+    moved: list[Transition] = []
     for element, data in (("review", {"decision": "answer"}), ("answer", {"answer": answer})):
         record = next(
             t for t in uow.tasks.ready_for_instance(case.instance_id) if t.element_id == element
