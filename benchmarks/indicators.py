@@ -1,6 +1,8 @@
 """Indicator tables and the dashboard over many cases: a year of cases bulk-inserted (rows
 shaped like the ones the closed loop leaves, without running it), then the district's table
-by street for one month, by department for the year, and the dashboard's queries, timed.
+by street for one month, by department for the year, and the dashboard's queries, timed
+as on 15 January of the next year: every case the seed left waiting for feedback is then
+past its deadline, the most the live part of "overdue" ever has to count.
 
     python benchmarks/with_servers.py indicators --cases 1000000
 """
@@ -16,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
+from engine.clock import ShiftedClock
 from workflows.adapters.indicator_predicates import Scope
 from workflows.adapters.indicator_queries import IndicatorQuery
 from workflows.adapters.models import Case, DepartmentMark, User
@@ -135,6 +138,10 @@ def seed_sql(ctx: GridcaseContext, count: int, first: int) -> float:
             )
             uow.session.execute(text(SQL_MARKS), {"after": after})
             uow.commit()
+    with ctx.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # What autovacuum does soon after a bulk load: the planner's statistics, and the
+        # visibility map that lets the deadline indexes answer without the table.
+        conn.execute(text("VACUUM ANALYZE cases"))
     return time.perf_counter() - began
 
 
@@ -270,6 +277,9 @@ def _from_cases(ctx: GridcaseContext, request: indicators.IndicatorRequest) -> C
 
 
 def run(ctx: GridcaseContext, count: int, repeat: int = 5) -> str:
+    clock = ShiftedClock()
+    clock.advance_to(datetime(YEAR + 1, 1, 15, tzinfo=UTC))
+    ctx.clock = clock
     with ctx.uow() as uow:
         existing = uow.cases.count()
     postgres = ctx.db.dialect.name == "postgresql"

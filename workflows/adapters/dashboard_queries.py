@@ -145,9 +145,10 @@ class DashboardQuery:
             elif values[keys[which].name] is not None:
                 found.groups[groups[which]][values[keys[which].name]] = _counts_of(values, names)
         if source.rolled and "overdue" in measures:
-            found.totals["overdue"] += source.waiting_overdue(scope, None)[None]
+            waiting = source.waiting_overdue(scope, groups)
+            found.totals["overdue"] += waiting[None][None]
             for by in groups:
-                source.add_waiting(found.groups[by], scope, by, measures)
+                source.add_waiting(found.groups[by], waiting[by], measures)
         found.days = (
             self._rolled_days(scope, source)
             if source.rolled
@@ -220,7 +221,7 @@ class DashboardQuery:
         row = self.session.execute(select(*source.sums(measures)).where(source.where(scope)))
         found = counts_of(row.one())
         if source.rolled and "overdue" in measures:
-            found["overdue"] += source.waiting_overdue(scope, None)[None]
+            found["overdue"] += source.waiting_overdue(scope)[None][None]
         return found
 
     def grouped(
@@ -236,7 +237,8 @@ class DashboardQuery:
             .group_by(key)
         )
         found = {row.key: counts_of(row) for row in self.session.execute(stmt)}
-        source.add_waiting(found, scope, group, measures)
+        if source.rolled:
+            source.add_waiting(found, source.waiting_overdue(scope, [group])[group], measures)
         return found
 
     def daily(self, scope: Scope, w: Window, zone: ZoneInfo) -> dict[date, dict[str, int]]:

@@ -42,7 +42,8 @@ class IndicatorQuery:
             .group_by(key)
         )
         found = {row.key: counts_of(row) for row in self.session.execute(stmt)}
-        source.add_waiting(found, scope, group, measures)
+        if source.rolled:
+            source.add_waiting(found, source.waiting_overdue(scope, [group])[group], measures)
         return found
 
     def mark_counts(self, scope: Scope, w: Window) -> dict[str, dict[str, float]]:

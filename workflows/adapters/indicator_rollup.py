@@ -1,5 +1,6 @@
 """The indicator roll-up: the case counts of ``indicator_queries`` per local day and bucket
-(street, community, grid, department, category), and the department marks per day.
+(street, community, grid, department, category), and the department marks per day; with
+each day, its sums over the categories (the series per day), and with each month, its sums.
 
 How it stays correct. A *bucket* is one local day of one grid. Whenever a transaction flushes
 a change to a case column that some count reads (or a new department mark), the buckets the
@@ -49,6 +50,9 @@ from workflows.adapters.models import (
 from workflows.domain.indicators import MARK_KINDS, IndicatorSettings
 
 STATE = "indicators"
+# What the rows hold; a new layout makes every stored roll-up stale (it is counted anew).
+LAYOUT = 3  # 1: days; 2: and months; 3: and day totals over the categories
+DAY_TOTAL = "day_total"
 # The case columns some count reads: a change to any other column leaves the roll-up alone.
 WATCHED = (
     "process_id",
@@ -87,7 +91,7 @@ class RollupSpec:
 
     @cached_property
     def fingerprint(self) -> str:
-        described = json.dumps([self.zone.key, asdict(self.settings)], sort_keys=True)
+        described = json.dumps([LAYOUT, self.zone.key, asdict(self.settings)], sort_keys=True)
         return hashlib.sha256(described.encode()).hexdigest()
 
     def local_day(self, at: datetime) -> date:
@@ -177,31 +181,42 @@ def _next_month(month: date) -> date:
 
 def _count_month(session: Session, month: date, grid: str | None) -> None:
     """Replace a month's rows (of one grid, or of all) by the sums of its day rows."""
-    end = _next_month(month)
-    for table, keys, sums in (
+    _sum_days(session, "month", month, _next_month(month), grid)
+
+
+def _sum_days(session: Session, span: str, first: date, end: date, grid: str | None) -> None:
+    """Replace the ``span`` rows of ``first`` (of one grid, or of all) by the sums of the
+    day rows in ``[first, end)``: per bucket for a month, over the categories for a
+    day total (whose category is empty; department marks have no such rows)."""
+    tables = [
         (
             IndicatorDay,
             ("street_key", "community_key", "grid_key", "department_key", "category"),
             (*ROLLED_COUNTS, "closing_hours"),
         ),
         (MarkDay, ("grid_key", "case_department_key", "department_key", "kind"), ("n",)),
-    ):
-        old = delete(table).where(table.span == "month", table.day == month)
+    ]
+    for table, keys, sums in tables if span == "month" else tables[:1]:
+        grouped = [k for k in keys if not (span == DAY_TOTAL and k == "category")]
+        old = delete(table).where(table.span == span, table.day == first)
         days = (
             select(
-                literal("month").label("span"),
-                literal(month).label("day"),
-                *(getattr(table, k) for k in keys),
+                literal(span).label("span"),
+                literal(first).label("day"),
+                *(getattr(table, k) for k in grouped),
+                *([literal("")] if len(grouped) < len(keys) else []),
                 *(func.sum(getattr(table, c)) for c in sums),
             )
-            .where(table.span == "day", table.day >= month, table.day < end)
-            .group_by(*(getattr(table, k) for k in keys))
+            .where(table.span == "day", table.day >= first, table.day < end)
+            .group_by(*(getattr(table, k) for k in grouped))
         )
         if grid is not None:
             old = old.where(table.grid_key == grid)
             days = days.where(table.grid_key == grid)
         session.execute(old)
-        session.execute(insert(table).from_select(["span", "day", *keys, *sums], days))
+        session.execute(
+            insert(table).from_select(["span", "day", *grouped, *keys[len(grouped):], *sums], days)
+        )
 
 
 def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) -> None:
@@ -255,6 +270,7 @@ def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) 
             ["day", "grid_key", "case_department_key", "department_key", "kind", "n"], marked
         )
     )
+    _sum_days(session, DAY_TOTAL, day, day + timedelta(days=1), grid)
 
 
 def is_current(session: Session, spec: RollupSpec) -> bool:

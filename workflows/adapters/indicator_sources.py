@@ -5,12 +5,12 @@ a row per case."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, tuple_
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from workflows.adapters.indicator_predicates import (
     summed,
     waiting_late,
 )
-from workflows.adapters.indicator_rollup import RollupSpec, is_current
+from workflows.adapters.indicator_rollup import DAY_TOTAL, RollupSpec, is_current
 from workflows.adapters.models import Case, DepartmentMark, IndicatorDay, MarkDay
 from workflows.domain.indicators import MARK_KINDS
 
@@ -64,8 +64,8 @@ class CaseCounts:
         return [*summed({m: every[m] for m in measures}), hours]
 
     def where(self, scope: Scope, *, daily: bool = False) -> ColumnElement[bool]:
-        """The rows of the scope that count in the window (``daily``: day rows even where
-        month rows would do, for a series per day)."""
+        """The rows of the scope that count in the window (``daily``: a row per day, summed
+        over the categories, for a series per day)."""
         if self.rolled:
             assert self.w.days is not None
             inside = _span(IndicatorDay, self.w.days, daily)
@@ -73,43 +73,65 @@ class CaseCounts:
         every = case_predicates(self.w)
         return and_(scope.clause(), every["reported"] | every["due_to_close"])
 
-    def waiting_overdue(self, scope: Scope, group: str | None) -> dict[str | None, int]:
+    def waiting_overdue(
+        self, scope: Scope, groups: Sequence[str] = ()
+    ) -> dict[str | None, dict[Any, int]]:
         """Registered cases of the window still waiting past their deadline (what a rolled
-        ``overdue`` lacks), per value of the grouping (None: in all)."""
+        ``overdue`` lacks): in all (under None, key None) and per value of each grouping —
+        on PostgreSQL in one pass (grouping sets), on SQLite a query per grouping. Empty
+        when the counts come from the cases."""
         if not self.rolled:
             return {}
-        key = GROUP_COLUMNS[group] if group else None
-        stmt = select(*([key] if key is not None else []), func.count()).where(
-            scope.clause(), waiting_late(self.w)
+        late = and_(scope.clause(), waiting_late(self.w))
+        keys = [GROUP_COLUMNS[g].label(f"key_{i}") for i, g in enumerate(groups)]
+        if self.session.get_bind().dialect.name != "postgresql" or not keys:
+            found: dict[str | None, dict[Any, int]] = {
+                None: {None: int(self.session.scalar(select(func.count()).where(late)) or 0)}
+            }
+            for group, key in zip(groups, keys, strict=True):
+                stmt = select(key, func.count()).where(late).group_by(key)
+                found[group] = {row[0]: int(row[1]) for row in self.session.execute(stmt)}
+            return found
+        columns = [GROUP_COLUMNS[g] for g in groups]
+        stmt = (
+            select(
+                *keys,
+                *(func.grouping(c).label(f"grouped_{i}") for i, c in enumerate(columns)),
+                func.count().label("n"),
+            )
+            .where(late)
+            .group_by(func.grouping_sets(tuple_(), *(tuple_(c) for c in columns)))
         )
-        if key is not None:
-            stmt = stmt.group_by(key)
-            return {row[0]: int(row[1]) for row in self.session.execute(stmt)}
-        return {None: int(self.session.scalar(stmt) or 0)}
+        found = {None: {None: 0}, **{g: {} for g in groups}}
+        for row in self.session.execute(stmt):
+            values = row._mapping
+            which = next((i for i in range(len(groups)) if values[f"grouped_{i}"] == 0), None)
+            if which is None:
+                found[None][None] = int(values["n"])
+            else:
+                found[groups[which]][values[f"key_{which}"]] = int(values["n"])
+        return found
 
     def add_waiting(
-        self,
-        found: dict[str, dict[str, float]],
-        scope: Scope,
-        group: str,
-        measures: Collection[str],
+        self, found: dict[str, dict[str, float]], waiting: dict[Any, int], measures: Collection[str]
     ) -> None:
-        """Complete ``overdue`` of grouped counts read from the roll-up."""
-        if not self.rolled or "overdue" not in measures:
+        """Complete ``overdue`` of grouped counts read from the roll-up with the waiting
+        cases per group (:meth:`waiting_overdue`)."""
+        if "overdue" not in measures:
             return
-        for key, n in self.waiting_overdue(scope, group).items():
+        for key, n in waiting.items():
             if key is not None:
                 row = found.setdefault(key, {m: 0 for m in (*measures, "closing_hours")})
                 row["overdue"] += n
 
 
 def _span(table: Any, days: tuple[date, date], daily: bool) -> ColumnElement[bool]:
-    """Month rows when the period is whole months, else day rows."""
+    """Month rows when the period is whole months, else day rows (``daily``: the day
+    totals)."""
     first, last = days
     whole = first.day == 1 and (last + timedelta(days=1)).day == 1
-    if whole and not daily:
-        return and_(table.span == "month", table.day >= first, table.day <= last)
-    return and_(table.span == "day", table.day >= first, table.day <= last)
+    span = DAY_TOTAL if daily else ("month" if whole else "day")
+    return and_(table.span == span, table.day >= first, table.day <= last)
 
 
 def case_counts(session: Session, spec: RollupSpec | None, w: Window) -> CaseCounts:
