@@ -32,8 +32,8 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# bpmn-js, ECharts and Leaflet from the npm registry, served by Flask from web/static/vendor
-# (no CDN).
+# bpmn-js, ECharts, Leaflet and the Tabler icons (the residents' category pictures) from the
+# npm registry, served by Flask from web/static/vendor (no CDN).
 ASSETS = web/static/vendor/.installed-$(shell cksum < web/assets/package-lock.json | cut -d' ' -f1)
 
 $(ASSETS): web/assets/package-lock.json
@@ -44,6 +44,7 @@ $(ASSETS): web/assets/package-lock.json
 	cp web/assets/node_modules/echarts/dist/echarts.min.js web/static/vendor/echarts/
 	cp -r web/assets/node_modules/leaflet/dist/leaflet.js web/assets/node_modules/leaflet/dist/leaflet.css web/assets/node_modules/leaflet/dist/images web/static/vendor/leaflet/
 	cp web/assets/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js web/assets/node_modules/leaflet.markercluster/dist/*.css web/static/vendor/leaflet.markercluster/
+	mkdir -p web/static/vendor/tabler && cp -r web/assets/node_modules/@tabler/icons/icons/outline web/static/vendor/tabler/
 	touch $@
 
 assets: $(ASSETS)

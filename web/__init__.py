@@ -40,9 +40,11 @@ def create_app(
         pages_map,
         pages_query,
         pages_reports,
+        pages_residents,
         pages_supervise,
         pages_work,
         security,
+        throttle,
     )
 
     app = Flask(__name__)
@@ -88,6 +90,8 @@ def create_app(
         open311,
         api_hotline,
         pages_hotline,
+        pages_residents,
     ):
         app.register_blueprint(module.bp)
+    pages_residents.init_limits(app, throttle.init_app(app, ctx.settings.redis_url))
     return app

@@ -59,7 +59,6 @@ class CaseCreateSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=100)
     )
 
-
     @validates("photos")
     def _photos_are_files(self, value: object, **_: object) -> None:
         if value is not None:

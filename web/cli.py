@@ -108,6 +108,12 @@ def _print_logins(ctx: GridcaseContext, password: str, url: str) -> None:
     for role, (username, name) in sorted(shown.items()):
         click.echo(f"  {role:22} {username:10} {name}")
     click.echo(f"  (all {len(users)} accounts: `gridcase users`)\n")
+    click.echo(f"Residents report without an account at {url}/r")
+    with ctx.uow() as uow:
+        followed = uow.cases.tracked(limit=1)
+    for case in followed:
+        link = f"{url}/t/{case.tracking_token}"
+        click.echo(f"  the demo resident follows report {case.number} at {link}")
     click.echo(click.style(f"Open {url}/login", fg="green", bold=True))
 
 

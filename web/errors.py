@@ -66,7 +66,9 @@ PAGE_TEXT = {
     403: _l("You may not see or do this: none of your roles covers it."),
     404: _l("Not found: it does not exist, or no longer does."),
     409: _l("Someone changed this at the same moment, or it is already done: reload and look."),
+    413: _l("What was sent is too large: send fewer or smaller photos."),
     422: _l("This could not be done."),
+    429: _l("Too many requests from this address: please wait a while and try again."),
     500: _l("Something went wrong on our side; please try again later."),
 }
 PAGE_SHOWS_DETAIL = frozenset({400, 409, 422})
@@ -90,6 +92,9 @@ def handle_http_error(err: HTTPException) -> Response | tuple[Response, int]:
     if _wants_json():
         body = {"error": err.name.replace(" ", ""), "message": err.description}
         return jsonify(body), err.code or 500
+    if err.code in PAGE_TEXT:
+        page = render_template("error.html", status=err.code, text=PAGE_TEXT[err.code], message="")
+        return Response(page, err.code)
     return err.get_response()
 
 

@@ -142,4 +142,3 @@ def download(
         mimetype=mimetype,
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
-

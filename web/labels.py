@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from web.i18n import split_title, tr
 from workflows.domain.catalog import Catalog
 from workflows.domain.org import OrgDirectory
+from workflows.domain.permissions import RESIDENT
 from workflows.domain.statuses import is_closed
 from workflows.services.cases import CaseDetail
 
@@ -30,6 +31,14 @@ STATUS = {
     "rejected": _l("Rejected"),
     "merged": _l("Merged"),
 }
+SATISFACTION = {
+    "satisfied": _l("Satisfied"),
+    "basically_satisfied": _l("Basically satisfied"),
+    "dissatisfied": _l("Dissatisfied"),
+    "satisfied_by_default": _l("Satisfied by default (no evaluation in time)"),
+}
+# Who did a step, when it was no person with an account.
+ACTORS = {"system": _l("system"), RESIDENT: _l("a resident (public page)")}
 ACTIONS = {
     "started": _l("Reported, process started"),
     "opened": _l("Task opened"),
@@ -79,6 +88,15 @@ LINKS = {
 # Messages the service layer raises most, so the catalogue carries their translation.
 SERVICE_MESSAGES = (
     _l("a phone number, digits only"),
+    _l("mark the place on the map, or let the browser find it"),
+    _l("this place is outside the area we serve: mark it inside the grids"),
+    _l("choose what kind of problem it is"),
+    _l("give your name (shown to the staff who handle your reports)"),
+    _l("at least 8 characters"),
+    _l("this number has an account already: sign in"),
+    _l("there is nothing to evaluate now"),
+    _l("no report has this tracking link"),
+    _l("no such photo for this report"),
     _l("write the answer given to the caller"),
     _l("formats are json and xml"),
     _l("not served here"),
@@ -133,6 +151,8 @@ def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
         "answers": functools.partial(answers, catalog=catalog),
         "is_closed": is_closed,
         "status_names": STATUS,
+        "satisfaction_names": SATISFACTION,
+        "actor_names": ACTORS,
         "action_names": ACTIONS,
         "link_names": LINKS,
         "role_names": {code: LazyString(tr, r) for code, r in catalog.roles.items()},

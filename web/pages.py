@@ -9,14 +9,18 @@ from web.security import context
 from workflows.domain.errors import AuthenticationError
 from workflows.domain.permissions import ASSESS, DESIGN, OVERRIDE, SEE_CASES
 from workflows.services import accounts as auth
+from workflows.services import residents
 
 bp = Blueprint("pages", __name__)
 
 
 def _home() -> str:
-    """Where a person starts: designers who work no cases on the processes, supervisors and
-    the command centre (who may override) on the dashboard, others in their inbox."""
+    """Where a person starts: residents on their reports, designers who work no cases on
+    the processes, supervisors and the command centre (who may override) on the
+    dashboard, others in their inbox."""
     actor, permissions = g.get("actor"), context().permissions
+    if residents.is_resident(actor):
+        return url_for("residents.mine")
     if actor and permissions.has(actor, DESIGN) and not permissions.has(actor, SEE_CASES):
         return url_for("design.processes")
     if actor and permissions.has(actor, OVERRIDE) and permissions.has(actor, ASSESS):

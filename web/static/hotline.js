@@ -52,27 +52,5 @@
   });
 
   // The place: a click on the map.
-  const holder = document.getElementById("pick");
-  const grids = JSON.parse(holder.dataset.grids);
-  const map = L.map(holder, {zoomSnap: 0.25, attributionControl: false});
-  const shapes = L.geoJSON({type: "FeatureCollection", features: grids.filter((g) => g.boundary).map((g) => ({
-    type: "Feature", geometry: g.boundary, properties: {key: g.key, name: g.name},
-  }))}, {style: {color: "#0a559f", weight: 1.2, fillColor: "#dbe8f5", fillOpacity: 0.5}}).addTo(map);
-  if (shapes.getLayers().length) { map.fitBounds(shapes.getBounds()); } else { map.setView([30.29, 120.19], 13); }
-  const picked = document.getElementById("picked");
-  let marker = null;
-  function place(latlng, name) {
-    document.getElementById("in-lat").value = latlng.lat.toFixed(6);
-    document.getElementById("in-lon").value = latlng.lng.toFixed(6);
-    if (marker) { marker.setLatLng(latlng); } else { marker = L.circleMarker(latlng, {radius: 7, color: "#c0392b"}).addTo(map); }
-    picked.textContent = `${text("已选位置", "Picked")} ${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}` +
-      (name ? ` · ${name}` : ` · ${text("不在任何网格内", "outside every grid")}`);
-    holder.dataset.picked = "1";
-  }
-  map.on("click", (event) => place(event.latlng, null));
-  shapes.eachLayer((layer) => layer.on("click", (event) => {
-    L.DomEvent.stopPropagation(event);
-    place(event.latlng, layer.feature.properties.name);
-  }));
-  holder.dataset.ready = "1";
+  window.gridcasePickMap(document.getElementById("pick"), english);
 })();

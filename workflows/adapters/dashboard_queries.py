@@ -293,4 +293,3 @@ def _counts_of(values: Any, names: Collection[str]) -> dict[str, float]:
         name: float(values[name] or 0) if name == "closing_hours" else int(values[name] or 0)
         for name in names
     }
-

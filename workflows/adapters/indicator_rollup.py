@@ -215,7 +215,7 @@ def _sum_days(session: Session, span: str, first: date, end: date, grid: str | N
             days = days.where(table.grid_key == grid)
         session.execute(old)
         session.execute(
-            insert(table).from_select(["span", "day", *grouped, *keys[len(grouped):], *sums], days)
+            insert(table).from_select(["span", "day", *grouped, *keys[len(grouped) :], *sums], days)
         )
 
 

@@ -156,6 +156,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(20), default="reported")
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reporter_name: Mapped[str] = mapped_column(String(100), default="")
+    # The secret of a resident's tracking link (/t/<token>): status, photos, evaluation.
+    tracking_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     reporter_phone: Mapped[str] = mapped_column(String(40), default="")
     deadline: Mapped[datetime | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))

@@ -131,6 +131,18 @@ class CaseRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Case)) or 0
 
+    def by_tracking_token(self, token: str) -> Case | None:
+        return self.session.scalars(select(Case).where(Case.tracking_token == token)).first()
+
+    def tracked(self, *, user_id: int | None = None, limit: int) -> Sequence[Case]:
+        """Cases reported with a tracking link (from the public page), of one reporter when
+        given, newest first."""
+        stmt = select(Case).where(Case.tracking_token.is_not(None))
+        if user_id is not None:
+            stmt = stmt.where(Case.reporter_user_id == user_id)
+        stmt = stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+        return self.session.scalars(stmt).all()
+
     def find_number(self, number: str) -> Case | None:
         return self.session.scalars(select(Case).where(Case.number == number)).first()
 

@@ -7,10 +7,11 @@ empty database."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from engine import timers as instance_timers
-from workflows.services import cases, hotline, sensors, timers
+from workflows.services import cases, hotline, residents, sensors, timers
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
@@ -129,6 +130,14 @@ CALLS = [
 ]
 
 
+# A resident's report from the public page (随手拍), without an account: the centre registers it.
+RESIDENT_REPORT = residents.Report(
+    "02",
+    "小区南门人行道上的井盖松动，踩上去会响，晚上看不清容易绊倒",
+    address="东湖小区南门人行道",
+)
+
+
 def _step(ctx: GridcaseContext, number: str, element: str, user: str, data: Mapping) -> None:
     actor = load_actor(ctx, user)
     detail = cases.get_case(ctx, actor, number)
@@ -162,7 +171,10 @@ def seed_demo_cases(ctx: GridcaseContext) -> int:
     desk = load_actor(ctx, "rx01")
     for call in CALLS:
         hotline.take_call(ctx, desk, call)
-    return len(numbers) + 1 + len(CALLS)
+    grid = ctx.directory.get(GRID1)
+    place = replace(RESIDENT_REPORT, lat=grid.lat, lon=grid.lon)
+    residents.report(ctx, None, place)
+    return len(numbers) + 1 + len(CALLS) + 1
 
 
 def _make_overdue(ctx: GridcaseContext, number: str) -> None:

@@ -69,8 +69,7 @@ def bpmn_properties(catalog: Catalog) -> tuple[PropertyRule, ...]:
         ),
         PropertyRule(
             "timer",
-            "what a timer means: warning and overdue are the attached task's warning and "
-            "deadline",
+            "what a timer means: warning and overdue are the attached task's warning and deadline",
             elements=TIMER_EVENTS,
             values=TIMER_KINDS,
         ),

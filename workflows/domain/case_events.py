@@ -94,9 +94,7 @@ def resolve_unit(ref: str, scene: EventScene, directory: OrgDirectory) -> str | 
     return key if isinstance(key, str) and key in directory else None
 
 
-def copy_variables(
-    case: Any, data: Mapping[str, Any], variables: Sequence[CaseVariable]
-) -> None:
+def copy_variables(case: Any, data: Mapping[str, Any], variables: Sequence[CaseVariable]) -> None:
     """Write the catalog's ``case_variables`` from the process data onto the case row."""
     for var in variables:
         value = data.get(var.variable)

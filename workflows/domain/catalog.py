@@ -54,6 +54,7 @@ class Category:
     warning_fraction: float = 0.8
     escalate_when_overdue: bool = True
     keywords: tuple[str, ...] = ()
+    icon: str = "alert-circle"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,16 @@ class DuplicateSettings:
 
     distance_m: float = 50.0
     days: float = 7.0
+
+
+@dataclass(frozen=True)
+class ResidentSettings:
+    """The public pages: reports and sign-ups allowed per address (Flask-Limiter
+    notation), and whether the tracking page names who did each step (else only the unit)."""
+
+    report_limit: str = "10 per hour;30 per day"
+    sign_up_limit: str = "5 per hour"
+    show_staff_names: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,7 @@ class Catalog:
                 warning_fraction=c.get("warning_fraction", 0.8),
                 escalate_when_overdue=c.get("escalate_when_overdue", True),
                 keywords=tuple(c.get("keywords_zh", ())),
+                icon=c.get("icon", "alert-circle"),
             )
             for c in raw["categories"]
         }
@@ -190,12 +202,11 @@ class Catalog:
             for name, v in raw["case_variables"].items()
         )
         self.sensor_kinds: Mapping[str, Mapping[str, Any]] = raw.get("sensor_kinds", {})
-        self.special_task_rules: Mapping[str, Mapping[str, Any]] = raw.get(
-            "special_task_rules", {}
-        )
+        self.special_task_rules: Mapping[str, Mapping[str, Any]] = raw.get("special_task_rules", {})
         self.shortcuts: Mapping[str, Mapping[str, Any]] = raw.get("supervisor_shortcuts", {})
         self.indicators = IndicatorSettings.from_catalog(raw)
         self.duplicates = DuplicateSettings(**raw.get("duplicates", {}))
+        self.residents = ResidentSettings(**raw.get("residents", {}))
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:

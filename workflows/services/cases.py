@@ -157,7 +157,7 @@ def report_case(
     if errors:
         raise FieldErrors(errors)
     review = first_review(ctx.directory, ctx.catalog, grid.key, new.channel, new.category)
-    opener = Opener(actor.username, actor.user_id, actor.display_name)
+    opener = Opener(actor.username, actor.user_id or None, actor.display_name)
     try:
         with ctx.uow() as uow:
             case, transition = open_case(
@@ -299,11 +299,15 @@ def complete_in(
     submitted: Mapping[str, Any],
     photos: Mapping[str, Sequence[Upload]] | None,
     reason: str,
+    *,
+    by_link: bool = False,
 ) -> list[instances.Transition]:
     """:func:`complete` inside the caller's unit of work (a supervisor's shortcut first
-    sends the case back to the step). Returns the transitions, uncommitted."""
+    sends the case back to the step). ``by_link``: the caller has found the actor to be
+    the reporter by their tracking link (a resident evaluating). Returns the
+    transitions, uncommitted."""
     permissions = ctx.permissions
-    in_place = not permissions.may_work(actor, record)
+    in_place = not by_link and not permissions.may_work(actor, record)
     if in_place and not permissions.may_override(actor, case):
         raise ForbiddenError(f"{actor.username} does not hold {record.role} in {record.unit_key}")
     if record.state != "ready":

@@ -52,4 +52,3 @@ def candidates(ctx: GridcaseContext, actor: Actor, number: str) -> list[Candidat
             photos = uow.attachments.for_case(other.id) if visible else []
             found.append(Candidate(other, metres, photos, visible))
         return sorted(found, key=lambda c: (c.metres is None, c.metres or 0.0))
-

@@ -10,7 +10,6 @@ comes back to the desk, and the caller's answer there is the evaluation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.domain.permissions import TAKE_CALLS, Actor
+from workflows.domain.privacy import is_phone, normalized_phone
 from workflows.domain.routing import first_review
 from workflows.services import cases
 from workflows.services.case_progress import settle
@@ -26,7 +26,6 @@ from workflows.services.context import GridcaseContext
 from workflows.services.intake import NewCase, Opener, check_new_case, locate, open_case
 
 CHANNEL = "hotline_12345"
-PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def take_call(ctx: GridcaseContext, actor: Actor, call: Call) -> cases.CaseDetai
         reporter_phone=normalized_phone(call.caller_phone),
     )
     errors: dict[str, list[str]] = {}
-    if not PHONE.match(call.caller_phone.strip()):
+    if not is_phone(call.caller_phone):
         errors["caller_phone"] = ["a phone number, digits only"]
     if call.answer is not None and not call.answer.strip():
         errors["answer"] = ["write the answer given to the caller"]
@@ -85,7 +84,8 @@ def take_call(ctx: GridcaseContext, actor: Actor, call: Call) -> cases.CaseDetai
         check_new_case(ctx, new)
         grid = locate(ctx, new)
     except FieldErrors as err:
-        errors = err.fields | errors
+        # The caller's phone has its own check above, under the desk's field name.
+        errors = {k: v for k, v in err.fields.items() if k != "reporter_phone"} | errors
     if errors:
         raise FieldErrors(errors)
     review = first_review(ctx.directory, ctx.catalog, grid.key, CHANNEL, new.category)
@@ -122,17 +122,13 @@ def _answer(
     return moved
 
 
-def normalized_phone(phone: str) -> str:
-    return re.sub(r"[ -]", "", phone.strip())
-
-
 def caller_history(ctx: GridcaseContext, actor: Actor, phone: str) -> Sequence[Case]:
     """The caller's earlier cases (any channel), newest first, for the desk.
 
     Raises: ForbiddenError for someone who takes no calls; FieldErrors for no phone."""
     desk_unit(ctx, actor)
     number = normalized_phone(phone)
-    if not PHONE.match(number):
+    if not is_phone(number):
         raise FieldErrors({"phone": ["a phone number, digits only"]})
     with ctx.uow() as uow:
         return uow.cases.by_phone(number, limit=20)

@@ -17,6 +17,7 @@ from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors
 from workflows.domain.nearby import cell
 from workflows.domain.org import Unit
+from workflows.domain.privacy import is_phone
 from workflows.services.context import GridcaseContext
 
 
@@ -38,6 +39,8 @@ class NewCase:
     reporter_phone: str = ""
     # Another system's id of this order: the same id from the same account is one case.
     external_id: str | None = None
+    # A resident's tracking link, when the report came from the public page.
+    tracking_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Link:
 
 def check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
     """Raises: FieldErrors for a missing description, an unknown category, priority,
-    channel or event code."""
+    channel or event code, a reporter's phone that is not a phone number."""
     catalog = ctx.catalog
     errors: dict[str, list[str]] = {}
     if len(new.description.strip()) < 2:
@@ -73,6 +76,8 @@ def check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
     problem = catalog.event_code_problem(new.category, new.event_code)
     if problem:
         errors["event_code"] = [problem]
+    if new.reporter_phone and not is_phone(new.reporter_phone):
+        errors["reporter_phone"] = ["a phone number, digits only"]
     if errors:
         raise FieldErrors(errors)
 
@@ -143,6 +148,7 @@ def open_case(
         reporter_user_id=opener.user_id,
         reporter_name=new.reporter_name or opener.display_name,
         reporter_phone=new.reporter_phone,
+        tracking_token=new.tracking_token,
         parent_id=link.parent.id if link else None,
         link_kind=link.kind if link else None,
         device_id=device_id,
