@@ -6,12 +6,20 @@ Plain values only (no SpiffWorkflow, no database), so that the domain can implem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+# A form is named by a plain file name of the forms folder (or of the upload): no folder,
+# no absolute path, so that a process file can never make the server read another file.
+PLAIN_FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.json$")
+
+
+def is_plain_form_name(name: str) -> bool:
+    return bool(PLAIN_FORM_NAME.match(name)) and ".." not in name
 
 
 @dataclass(frozen=True)

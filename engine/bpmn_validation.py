@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.assignment import FORM_PROPERTY
+from engine.assignment import FORM_PROPERTY, is_plain_form_name
 from engine.errors import BpmnProblem, BpmnValidationError, ScriptError
 from engine.properties import PropertyRule
 from engine.script_sandbox import check_expression, parse, parse_script
@@ -64,7 +64,7 @@ def referenced_forms(xml: bytes) -> list[str]:
     except etree.XMLSyntaxError:
         return []
     path = f".//spiffworkflow:property[@name='{FORM_PROPERTY}']/@value"
-    return sorted(set(root.xpath(path, namespaces=NS)))
+    return sorted({name for name in root.xpath(path, namespaces=NS) if is_plain_form_name(name)})
 
 
 class _Checker:
@@ -189,6 +189,13 @@ def _check_user_tasks(checker: _Checker, process: Any, forms: Mapping[str, Any])
         for task in process.iterfind(f".//bpmn:{tag}", NS):
             form = user_task_properties(task).get(FORM_PROPERTY)
             if not form:
+                continue
+            if not is_plain_form_name(form):
+                checker.add(
+                    f"form file {form!r} must be a plain file name of the forms folder "
+                    "(letters, digits, '.', '_', '-'; ending in .json)",
+                    task,
+                )
                 continue
             used.append(form)
             if form not in forms:

@@ -93,5 +93,5 @@ def create_app(
         pages_residents,
     ):
         app.register_blueprint(module.bp)
-    pages_residents.init_limits(app, throttle.init_app(app, ctx.settings.redis_url))
+    throttle.init_app(app, ctx.settings.redis_url)
     return app

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+import math
+import time
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -20,6 +24,8 @@ from workflows.domain.errors import (
     WorkflowStepError,
 )
 
+# Where the app keeps its rate limiter (``web.throttle``).
+LIMITER = "gridcase_limiter"
 STATUS: dict[type[GridcaseError], int] = {
     NotFoundError: 404,
     ForbiddenError: 403,
@@ -93,9 +99,23 @@ def handle_http_error(err: HTTPException) -> Response | tuple[Response, int]:
         body = {"error": err.name.replace(" ", ""), "message": err.description}
         return jsonify(body), err.code or 500
     if err.code in PAGE_TEXT:
-        page = render_template("error.html", status=err.code, text=PAGE_TEXT[err.code], message="")
-        return Response(page, err.code)
+        wait = _seconds_to_wait() if err.code == 429 else None
+        message = _("Try again in %(minutes)s min.", minutes=-(-wait // 60)) if wait else ""
+        page = render_template(
+            "error.html", status=err.code, text=PAGE_TEXT[err.code], message=message
+        )
+        response = Response(page, err.code)
+        if wait:
+            response.headers["Retry-After"] = str(wait)
+        return response
     return err.get_response()
+
+
+def _seconds_to_wait() -> int | None:
+    """Until the limit just exceeded lets the caller in again (Flask-Limiter's count)."""
+    limiter = current_app.extensions.get(LIMITER)
+    current = limiter.current_limit if limiter is not None else None
+    return max(1, math.ceil(current.reset_at - time.time())) if current else None
 
 
 def flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:

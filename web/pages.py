@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from web.i18n import LANGUAGES
-from web.security import context
+from web.security import context, end_session, local_path, start_session
 from workflows.domain.errors import AuthenticationError
 from workflows.domain.permissions import ASSESS, DESIGN, OVERRIDE, SEE_CASES
 from workflows.services import accounts as auth
@@ -44,20 +44,15 @@ def login():
         except AuthenticationError as err:
             error = str(err)
         else:
-            lang = session.get("lang")
-            session.clear()
-            session["username"] = actor.username
-            if lang:
-                session["lang"] = lang
+            start_session(actor)
             target = request.args.get("next") or ""
-            g.actor = actor
-            return redirect(target if target.startswith("/") else _home())
+            return redirect(local_path(target) or _home())
     return render_template("login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_session()
     return redirect(url_for("pages.login"))
 
 
@@ -67,4 +62,4 @@ def language(code: str):
         abort(404)
     session["lang"] = code
     target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/") else url_for("work.inbox"))
+    return redirect(local_path(target) or url_for("work.inbox"))

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     flash,
     g,
@@ -15,33 +14,17 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_limiter import Limiter
 
-from web import throttle
 from web.form_widgets import uploads
 from web.pages_work import coordinate
-from web.security import context, login_required
+from web.security import context, login_required, start_session
 from workflows.domain.errors import ConflictError, FieldErrors
 from workflows.services import hotline, residents
 
 bp = Blueprint("residents", __name__)
-
-
-def init_limits(app: Flask, limiter: Limiter) -> None:
-    """Reports and sign-ups per address, as the catalog allows (read per request)."""
-
-    def reports() -> str:
-        return context().catalog.residents.report_limit
-
-    def sign_ups() -> str:
-        return context().catalog.residents.sign_up_limit
-
-    throttle.limit(limiter, app, "residents.report", reports, methods=["POST"])
-    throttle.limit(limiter, app, "residents.sign_up", sign_ups, methods=["POST"])
 
 
 @bp.route("/r", methods=["GET", "POST"])
@@ -124,11 +107,7 @@ def sign_up():
         except FieldErrors as err:
             errors = err.fields
         else:
-            lang = session.get("lang")
-            session.clear()
-            session["username"] = actor.username
-            if lang:
-                session["lang"] = lang
+            start_session(actor)
             flash(_("Your account is ready: your reports from now on are listed here."))
             return redirect(url_for("residents.mine"))
     return render_template("resident_sign_up.html", errors=errors, values=values), (

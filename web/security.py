@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from workflows.domain.errors import AuthenticationError
+from workflows.domain.permissions import Actor
 from workflows.services import accounts as auth
 from workflows.services.context import GridcaseContext
 
@@ -54,9 +56,29 @@ def _identify() -> None:
     username = session.get("username")
     if username:
         try:
-            g.actor = auth.load_actor(context(), username)
+            g.actor = auth.load_actor(context(), username, session.get("epoch", 0))
         except AuthenticationError:
             session.clear()
+
+
+def start_session(actor: Actor) -> None:
+    """A fresh session for the person (the language choice kept), valid until they sign
+    out anywhere."""
+    lang = session.get("lang")
+    session.clear()
+    session["username"] = actor.username
+    session["epoch"] = auth.session_epoch(context(), actor.username)
+    if lang:
+        session["lang"] = lang
+    g.actor = actor
+
+
+def end_session() -> None:
+    """Sign the person out of every session they have (copied cookies included)."""
+    username = session.get("username")
+    if username:
+        auth.sign_out_everywhere(context(), username)
+    session.clear()
 
 
 def login_required(view: F) -> F:
@@ -71,6 +93,17 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (``/inbox?page=2``), else None: never
+    ``//other.host/x``, ``/\\other.host``, a scheme or a host (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\t"):
+        return None
+    return target
 
 
 def may(capability: str) -> bool:

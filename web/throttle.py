@@ -1,26 +1,50 @@
-"""Limits on how often one address may use the public pages (Flask-Limiter): counted in
-Redis when the service has one, so that every worker process shares the count, else in
-the process."""
+"""How often one address or one account may do what (Flask-Limiter), declared in one place.
+Counted in Redis when the service has one, so that every worker process shares the count,
+else in the process (the embedded mode).
+
+- residents' reports and sign-ups, per address, as the catalog's ``residents`` says;
+- failed logins, per account (``LOGIN_PER_ACCOUNT``) and per address
+  (``LOGIN_PER_ADDRESS``): guessing passwords is slowed down for one account from many
+  addresses and for many accounts from one address; a right password is never counted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from web.errors import LIMITER
+from web.security import context
+
+LOGIN_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_PER_ADDRESS = "30 per 15 minutes"
+
 
 def init_app(app: Flask, redis_url: str | None) -> Limiter:
-    """The app's limiter; no limit applies until a view asks for one (:func:`limit`)."""
+    """The app's limiter with every limit applied; call after the blueprints are registered."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    return Limiter(get_remote_address, app=app)
+    limiter = Limiter(get_remote_address, app=app)
+    app.extensions[LIMITER] = limiter
+
+    def limit(endpoint: str, value: Callable[[], str], **options: Any) -> None:
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(value, methods=["POST"], **options)(view)
+
+    limit("residents.report", lambda: context().catalog.residents.report_limit)
+    limit("residents.sign_up", lambda: context().catalog.residents.sign_up_limit)
+    limit("pages.login", lambda: LOGIN_PER_ACCOUNT, key_func=_account, deduct_when=_failed)
+    limit("pages.login", lambda: LOGIN_PER_ADDRESS, deduct_when=_failed)
+    return limiter
 
 
-def limit(
-    limiter: Limiter, app: Flask, endpoint: str, value: Callable[[], str], **options: Any
-) -> None:
-    """Apply a limit (read per request, e.g. from the catalog) to a registered view."""
-    app.view_functions[endpoint] = limiter.limit(value, **options)(app.view_functions[endpoint])
+def _account() -> str:
+    return "account:" + request.form.get("username", "").strip().lower()
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401

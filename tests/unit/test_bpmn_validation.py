@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.deployment import read_source
+from engine.deployment import read_source, read_source_forms
 from engine.errors import BpmnValidationError
 from engine.spec_registry import SpecRegistry
 from workflows.domain.catalog import Catalog
@@ -125,3 +125,31 @@ def test_the_property_contract_is_checked_at_deploy(
     assert found[0].line is not None
     if element:
         assert found[0].element_id == element
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../secret.json",
+        "/etc/passwd.json",
+        "../../catalog.schema.json",
+        "forms/x.json",
+        "..json",
+        "a\\b.json",
+    ],
+)
+def test_a_form_outside_the_forms_folder_is_never_read(
+    registry: SpecRegistry, source, tmp_path: Path, name: str
+) -> None:
+    """An attack: a designer names a JSON file elsewhere on the server as a task's form.
+    Nothing is read, and the answer is the same whether such a file exists or not."""
+    xml = source.xml.replace(
+        b'value="closed_loop.verify.schema.json"', f'value="{name}"'.encode(), 1
+    )
+    (tmp_path / "forms").mkdir()
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"type": "object", "title": "secret"}')
+    forms = read_source_forms(xml, tmp_path / "forms")
+    assert set(forms) <= set(source.forms) and "secret" not in str(forms)
+    problems = _problems(registry, xml, {**source.forms, name: {"type": "object"}})
+    assert [(p.element_id, "plain file name" in p.message) for p in problems] == [("verify", True)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -14,6 +15,17 @@ TOKEN_PREFIX = "gct_"
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@functools.cache
+def _decoy() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def spend_a_check(password: str) -> None:
+    """As long as :func:`password_matches` takes, for a user name that does not exist: the
+    answer's time must not tell which names do."""
+    password_matches(_decoy(), password)
 
 
 def password_matches(stored_hash: str, password: str) -> bool:

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from workflows.adapters.models import ApiToken, User
-from workflows.adapters.passwords import new_token, password_matches, token_hash
+from workflows.adapters.passwords import (
+    new_token,
+    password_matches,
+    spend_a_check,
+    token_hash,
+)
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import AuthenticationError, NotFoundError
 from workflows.domain.permissions import Actor
@@ -33,9 +38,32 @@ def authenticate(ctx: GridcaseContext, username: str, password: str) -> Actor:
     """Raises: AuthenticationError for an unknown user, a wrong password or a disabled user."""
     with ctx.uow() as uow:
         user = uow.users.by_username(username)
-        if user is None or not user.active or not password_matches(user.password_hash, password):
+        if user is None:
+            spend_a_check(password)
+            raise AuthenticationError("wrong user name or password")
+        if not password_matches(user.password_hash, password) or not user.active:
             raise AuthenticationError("wrong user name or password")
         return _actor(ctx, uow, user)
+
+
+def session_epoch(ctx: GridcaseContext, username: str) -> int:
+    """The user's sessions issued now carry this number; signing out raises it.
+
+    Raises: AuthenticationError for an unknown user."""
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise AuthenticationError("the user no longer exists")
+        return user.session_epoch
+
+
+def sign_out_everywhere(ctx: GridcaseContext, username: str) -> None:
+    """End every session of the user (a copied session cookie stops working too)."""
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is not None:
+            user.session_epoch += 1
+            uow.commit()
 
 
 def actor_for_token(ctx: GridcaseContext, token: str) -> Actor:
@@ -53,12 +81,17 @@ def actor_for_token(ctx: GridcaseContext, token: str) -> Actor:
         return actor
 
 
-def load_actor(ctx: GridcaseContext, username: str) -> Actor:
-    """Raises: AuthenticationError when the user no longer exists or is disabled."""
+def load_actor(ctx: GridcaseContext, username: str, epoch: int | None = None) -> Actor:
+    """The user as they act now (``epoch``: that of their session, which must still hold).
+
+    Raises: AuthenticationError when the user no longer exists or is disabled, or the
+    session has been ended."""
     with ctx.uow() as uow:
         user = uow.users.by_username(username)
         if user is None or not user.active:
             raise AuthenticationError("the user no longer exists")
+        if epoch is not None and epoch != user.session_epoch:
+            raise AuthenticationError("this session has ended: log in again")
         return _actor(ctx, uow, user)
 
 

@@ -1,0 +1,110 @@
+"""Attacks on the accounts, each refused: guessing passwords (per account and per address,
+a right password never counted), telling user names apart by the answer's time, a copied
+session cookie after logout, and redirects to another site after login or a language
+switch."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.app_fixtures import PASSWORD
+from web import create_app
+from web.throttle import LOGIN_PER_ACCOUNT
+from workflows.adapters import passwords
+from workflows.services.context import GridcaseContext
+
+GUESSES = int(LOGIN_PER_ACCOUNT.split()[0])
+
+
+def _app(ctx: GridcaseContext) -> Flask:
+    return create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False}, ctx)
+
+
+def _client(app: Flask, address: str = "10.0.0.1") -> FlaskClient:
+    """A browser at ``address`` (one app: its limits count in one place, as Redis does for
+    every worker process of a deployment)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _login(web: FlaskClient, user: str, password: str, **kw: object):
+    return web.post("/login", data={"username": user, "password": password}, **kw)
+
+
+def test_password_guessing_is_slowed_per_account_and_per_address(ctx: GridcaseContext) -> None:
+    app = _app(ctx)
+    web = _client(app)
+    assert _login(web, "cd01", PASSWORD).status_code == 302  # right: never counted
+    for _ in range(GUESSES):
+        assert _login(web, "cd01", "guess").status_code == 401
+    refused = _login(web, "cd01", PASSWORD)  # even the right one, for a while
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
+    assert "请求过于频繁" in page and "分钟后再试" in page
+    # Another account from the same address is still let in; the guessed one from
+    # anywhere is not.
+    assert _login(web, "gw01", PASSWORD).status_code == 302
+    assert _login(_client(app, "10.0.0.2"), "cd01", PASSWORD).status_code == 429
+    # Many accounts from one address: the address is slowed down too.
+    spray = _client(app, "10.0.0.3")
+    answers = [_login(spray, f"user{i}", "guess").status_code for i in range(31)]
+    assert answers[:30] == [401] * 30 and answers[30] == 429
+
+
+def test_unknown_and_known_user_names_cost_the_same_check(
+    ctx: GridcaseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted, not timed: an unknown name pays for one argon2 check like a known one (a
+    check is ~0.1 s, so a name that skipped it would answer in a few milliseconds)."""
+    web = _client(_app(ctx), "10.0.1.1")
+    checks: list[str] = []
+    real = passwords._hasher
+
+    class Counted:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def verify(self, stored: str, password: str) -> bool:
+            checks.append(password)
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(passwords, "_hasher", Counted())
+    for user in ("cd01", "nobody-here"):
+        checks.clear()
+        assert _login(web, user, "wrong-password").status_code == 401
+        assert checks == ["wrong-password"], user
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(ctx: GridcaseContext) -> None:
+    app = _app(ctx)
+    web = _client(app)
+    assert _login(web, "cd01", PASSWORD).status_code == 302
+    cookie = web.get_cookie("session")
+    assert cookie is not None
+    thief = _client(app, "10.9.9.9")
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/inbox").status_code == 200
+    web.post("/logout")
+    assert thief.get("/inbox").status_code == 302  # back to the login page
+    assert _login(web, "cd01", PASSWORD).status_code == 302  # a new session works
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/%0d%0aSet-Cookie:x", ""],
+)
+def test_no_redirect_leaves_the_site(ctx: GridcaseContext, target: str) -> None:
+    web = _client(_app(ctx))
+    done = web.post(f"/login?next={target}", data={"username": "cd01", "password": PASSWORD})
+    assert done.status_code == 302
+    assert done.headers["Location"].startswith("/") and "evil" not in done.headers["Location"]
+    assert not done.headers["Location"].startswith("//")
+    switched = web.post("/lang/en", data={"next": target})
+    assert switched.headers["Location"].startswith("/")
+    assert "evil" not in switched.headers["Location"]
+    kept = web.post("/lang/zh_Hans", data={"next": "/inbox?page=2"})
+    assert kept.headers["Location"] == "/inbox?page=2"
