@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from workflows.domain.privacy import masked_phone
+from workflows.services.attachments import MAX_BYTES, MAX_FILES
 from workflows.services.context import GridcaseContext
 from workflows.wiring.bootstrap import build_context
 
@@ -53,7 +54,8 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # Nine photos of the largest size, and the form's text around them.
+        MAX_CONTENT_LENGTH=MAX_FILES * MAX_BYTES + 2 * 1024 * 1024,
     )
     if config:
         app.config.update(config)
@@ -64,7 +66,7 @@ def create_app(
     app.add_template_filter(
         lambda when: when.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "localtime"
     )
-    security.init_app(app)
+    security.init_app(app, app.extensions["gridcase"].settings.map_tiles)
     errors.init_app(app)
     i18n.init_app(app)
     ctx = app.extensions["gridcase"]

@@ -250,7 +250,7 @@ class InboxQuerySchema(Schema):
     overdue = fields.Boolean(load_default=False)
     mine = fields.Boolean(load_default=False)
     q = fields.String(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

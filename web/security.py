@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from workflows.domain.errors import AuthenticationError
@@ -112,7 +112,48 @@ def may(capability: str) -> bool:
     return actor is not None and context().permissions.has(actor, capability)
 
 
-def init_app(app: Flask) -> None:
+def content_policy(map_tiles: str | None) -> str:
+    """The Content-Security-Policy of every answer: scripts, styles, fonts and data only
+    from this site (bpmn-js and Leaflet set inline styles; no inline script anywhere),
+    images also from the map's tile servers, and no page of ours inside another's frame."""
+    tiles = sorted({o for t in (map_tiles or "").split() if (o := _origin(t))})
+    images = " ".join(["'self'", "data:", "blob:", *tiles])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {images}",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _origin(template: str) -> str | None:
+    """``https://t{s:0123}.tiles.example/{z}/{x}/{y}.png`` → ``https://*.tiles.example``."""
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = ".".join("*" if "{" in label else label for label in parts.netloc.split("."))
+    return f"{parts.scheme}://{host}"
+
+
+def init_app(app: Flask, map_tiles: str | None = None) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     app.before_request(_identify)
+    policy = content_policy(map_tiles)
+
+    @app.after_request
+    def protect(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        return response

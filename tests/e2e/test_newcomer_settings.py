@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.app_fixtures import PASSWORD
+from tests.images import png
 from web import create_app
 from web.cli import main
 from workflows.demo import seed_demo_org
@@ -22,7 +23,7 @@ from workflows.wiring import database
 from workflows.wiring.bootstrap import build_context
 from workflows.wiring.settings import PROJECT_DIR, settings_from_env
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = png()
 GRIDCASE = Path(sys.executable).parent / "gridcase"
 
 

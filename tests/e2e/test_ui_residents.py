@@ -49,6 +49,7 @@ def test_a_resident_reports_from_a_phone_and_evaluates_by_the_link(
         phone.click("#resident-report button[type=submit]")
         assert "请选择问题类型" in phone.inner_text("main")
         assert "请在地图上标出位置" in phone.inner_text("main")
+        phone.wait_for_selector("#pick[data-ready='1']")  # the page's scripts have run
 
         phone.set_input_files("#in-photos", str(photo))
         phone.wait_for_selector("#previews img", state="attached")

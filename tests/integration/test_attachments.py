@@ -8,20 +8,28 @@ import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.app_fixtures import make_context
+from tests.images import jpeg_with_gps, png
 from tests.processes.helpers import accepted, step
 from workflows.domain.errors import FieldErrors, ForbiddenError
 from workflows.services import attachments, cases
 from workflows.services.accounts import load_actor
 from workflows.services.attachments import MAX_BYTES, MAX_FILES, Upload
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = png()
 GRID1 = "339901001001001"
 
 
 def _upload(name: str = "a.png", kind: str = "image/png", data: bytes = PNG) -> Upload:
     return Upload(name, kind, io.BytesIO(data))
+
+
+def _huge_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, "PNG")
+    return out.getvalue()
 
 
 @pytest.fixture
@@ -38,6 +46,10 @@ def ctx_with_uploads(backend_url: str, tmp_path: Path):
         _upload("x.exe", "application/x-msdownload", b"MZ"),
         _upload(data=PNG + b"\0" * MAX_BYTES),
         _upload("x.webp", "image/webp", b"RIFF\0\0\0\0<html>"),  # RIFF, but not WebP
+        _upload("x.webp", "image/webp", b"RIFF\0\0\0\0WEBP<html><script>"),  # the header only
+        _upload("x.png", "image/png", PNG[:20] + b"<html>" * 20),  # a PNG's start, then HTML
+        _upload("x.jpg", "image/jpeg", PNG),  # a real PNG sent as a JPEG
+        _upload("bomb.png", "image/png", _huge_png()),  # 10,000 × 10,000 in a few kB
     ],
 )
 def test_a_refused_file_keeps_nothing(ctx_with_uploads, upload: Upload) -> None:
@@ -49,6 +61,19 @@ def test_a_refused_file_keeps_nothing(ctx_with_uploads, upload: Upload) -> None:
     assert not folder.exists() or not any(folder.iterdir())
     with ctx.uow() as uow:
         assert uow.cases.count() == 0
+
+
+def test_a_phones_photo_is_kept_without_its_gps_position(ctx_with_uploads) -> None:
+    ctx, _folder = ctx_with_uploads
+    photo = _upload("现场.jpg", "image/jpeg", jpeg_with_gps())
+    assert Image.open(io.BytesIO(jpeg_with_gps())).getexif().get_ifd(0x8825)  # it had one
+    detail = cases.report_case(
+        ctx, load_actor(ctx, "gw01"), cases.NewCase("02", "占道", grid=GRID1), [photo]
+    )
+    row, path = attachments.open_file(ctx, load_actor(ctx, "gw01"), int(detail.case.photos[0]))
+    kept = Image.open(path)
+    assert kept.format == "JPEG" and kept.size == (8, 6) and row.content_type == "image/jpeg"
+    assert not kept.getexif()  # neither the place nor the camera
 
 
 def test_too_many_files_and_a_bad_case_are_told_together(ctx_with_uploads) -> None:

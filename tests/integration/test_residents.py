@@ -12,12 +12,13 @@ from dataclasses import replace
 from flask.testing import FlaskClient
 
 from tests.app_fixtures import Api
+from tests.images import png
 from tests.processes.helpers import GRID1, step
 from web import create_app
 from workflows.domain.permissions import RESIDENT
 from workflows.services.residents import ANONYMOUS
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = png()
 
 
 def _client(api: Api) -> FlaskClient:

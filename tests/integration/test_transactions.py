@@ -15,6 +15,7 @@ from sqlalchemy import event
 
 from engine import steering
 from tests.app_fixtures import PASSWORD, Api
+from tests.images import png
 from tests.processes.helpers import GRID1, accepted, after, ready, step
 from web import create_app
 from workflows.domain.errors import WorkflowStepError
@@ -22,7 +23,7 @@ from workflows.services import cases, timers
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = png()
 
 
 @contextmanager

@@ -7,7 +7,7 @@
 
   const photos = document.getElementById("in-photos");
   const previews = document.getElementById("previews");
-  photos.addEventListener("change", () => {
+  function preview() {
     previews.replaceChildren();
     for (const file of photos.files) {
       const img = document.createElement("img");
@@ -15,7 +15,9 @@
       img.src = URL.createObjectURL(file);
       previews.append(img);
     }
-  });
+  }
+  photos.addEventListener("change", preview);
+  preview();  // files chosen before this script ran (a slow page, the back button)
 
   const pick = window.gridcasePickMap(document.getElementById("pick"), english);
   const locate = document.getElementById("locate");

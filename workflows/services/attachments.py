@@ -4,10 +4,13 @@ case they belong to."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from PIL import Image, ImageOps
 
 from workflows.adapters.models import Attachment, Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
@@ -25,15 +28,34 @@ TYPES = {
 }
 
 
-def _looks_like(kind: str, data: bytes) -> bool:
-    """The first bytes of each accepted type: the browser's content type alone proves nothing."""
-    if kind == "image/jpeg":
-        return data.startswith(b"\xff\xd8\xff")
-    if kind == "image/png":
-        return data.startswith(b"\x89PNG\r\n\x1a\n")
-    if kind == "image/webp":
-        return data.startswith(b"RIFF") and data[8:12] == b"WEBP"
-    return kind == "application/pdf" and data.startswith(b"%PDF")
+# What Pillow calls each accepted image type.
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# Larger images are refused before they are decoded (a small file can unpack to gigabytes).
+MAX_PIXELS = 50_000_000
+
+
+def _accepted(kind: str, data: bytes) -> bytes | None:
+    """The file as it will be kept, or None when it is not what it claims to be (the
+    browser's content type alone proves nothing). An image must decode as its type; it is
+    kept re-encoded, upright and without its metadata — a phone's photo carries the GPS
+    position and the device in its EXIF, which the case does not need (its place is the
+    case's). A PDF must start as one."""
+    if kind == "application/pdf":
+        return data if data.startswith(b"%PDF") else None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != IMAGE_FORMATS[kind] or image.width * image.height > MAX_PIXELS:
+                return None
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if kind == "image/jpeg":
+                upright.convert("RGB").save(out, "JPEG", quality=90)
+            else:
+                upright.save(out, IMAGE_FORMATS[kind])
+            return out.getvalue()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -65,9 +87,10 @@ def check(uploads: Sequence[Upload], field: str = "photos") -> list[Checked]:
         if len(data) > MAX_BYTES:
             raise FieldErrors({field: [f"{upload.file_name}: larger than {MAX_BYTES // 2**20} MB"]})
         kind = upload.content_type.split(";")[0].strip()
-        if kind not in TYPES or not _looks_like(kind, data):
+        kept = _accepted(kind, data) if kind in TYPES else None
+        if kept is None:
             raise FieldErrors({field: [f"{upload.file_name}: only JPEG, PNG, WebP or PDF"]})
-        checked.append(Checked(Path(upload.file_name).name[:200], kind, data))
+        checked.append(Checked(Path(upload.file_name).name[:200], kind, kept))
     return checked
 
 

@@ -189,6 +189,10 @@ def _reported_before(ctx: GridcaseContext, actor: Actor, external_id: str) -> Ca
         return replace(detail_in(ctx, uow, actor, found), already_reported=True)
 
 
+# No list is paged further than this (an offset the databases can take).
+MAX_PAGE = 100_000
+
+
 def inbox(
     ctx: GridcaseContext,
     actor: Actor,
@@ -197,9 +201,9 @@ def inbox(
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
-    """Tasks the actor may see, most urgent first."""
+    """Tasks the actor may see, most urgent first (pages past ``MAX_PAGE`` are that page)."""
     per_page = max(1, min(per_page, 200))
-    page = max(1, page)
+    page = max(1, min(page, MAX_PAGE))
     with ctx.uow() as uow:
         now = uow.now()
         rows, total = uow.inbox.search(
