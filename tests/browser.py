@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +50,16 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def wait_until(page: Any, expression: str, timeout_ms: int = PATIENCE_MS) -> None:
+    """Wait until a JavaScript expression is true in the page, polled from here: the pages'
+    Content-Security-Policy forbids eval, which Playwright's ``wait_for_function`` uses."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(50)
 
 
 def screenshot(page: object, name: str) -> None:

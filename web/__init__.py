@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflows.domain.privacy import masked_phone
 from workflows.services.attachments import MAX_BYTES, MAX_FILES
@@ -53,12 +54,19 @@ def create_app(
         SECRET_KEY=os.environ.get("GRIDCASE_SECRET_KEY") or secrets.token_hex(32),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind TLS: the session cookie is sent over HTTPS only.
+        SESSION_COOKIE_SECURE=os.environ.get("GRIDCASE_COOKIE_SECURE") == "1",
         JSON_SORT_KEYS=False,
         # Nine photos of the largest size, and the form's text around them.
         MAX_CONTENT_LENGTH=MAX_FILES * MAX_BYTES + 2 * 1024 * 1024,
     )
     if config:
         app.config.update(config)
+    proxies = int(os.environ.get("GRIDCASE_PROXIES") or 0)
+    if proxies:
+        # The client's address and scheme as the proxies in front say (the per-address
+        # limits need the client's, not the proxy's).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.extensions["gridcase"] = context or build_context()
     zone = app.extensions["gridcase"].calendar.timezone
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", zone.key)  # the city's clock, not UTC
@@ -66,7 +74,7 @@ def create_app(
     app.add_template_filter(
         lambda when: when.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "localtime"
     )
-    security.init_app(app, app.extensions["gridcase"].settings.map_tiles)
+    security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     ctx = app.extensions["gridcase"]

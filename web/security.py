@@ -112,6 +112,7 @@ def may(capability: str) -> bool:
     return actor is not None and context().permissions.has(actor, capability)
 
 
+@functools.lru_cache(maxsize=8)
 def content_policy(map_tiles: str | None) -> str:
     """The Content-Security-Policy of every answer: scripts, styles, fonts and data only
     from this site (bpmn-js and Leaflet set inline styles; no inline script anywhere),
@@ -143,16 +144,15 @@ def _origin(template: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def init_app(app: Flask, map_tiles: str | None = None) -> None:
+def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
     app.before_request(_identify)
-    policy = content_policy(map_tiles)
 
     @app.after_request
     def protect(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("Content-Security-Policy", content_policy(context().settings.map_tiles))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -108,3 +108,21 @@ def test_no_redirect_leaves_the_site(ctx: GridcaseContext, target: str) -> None:
     assert "evil" not in switched.headers["Location"]
     kept = web.post("/lang/zh_Hans", data={"next": "/inbox?page=2"})
     assert kept.headers["Location"] == "/inbox?page=2"
+
+
+def test_behind_a_proxy_the_clients_address_is_counted(
+    ctx: GridcaseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRIDCASE_PROXIES", "1")
+    monkeypatch.setenv("GRIDCASE_COOKIE_SECURE", "1")
+    app = _app(ctx)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    proxy = _client(app, "10.0.0.254")  # every request arrives from the proxy
+
+    def guess(client_address: str, i: int) -> int:
+        headers = {"X-Forwarded-For": client_address}
+        return _login(proxy, f"user{i}", "guess", headers=headers).status_code
+
+    answers = [guess("203.0.113.7", i) for i in range(31)]
+    assert answers[:30] == [401] * 30 and answers[30] == 429  # that client is slowed
+    assert guess("198.51.100.9", 99) == 401  # another client behind the same proxy is not

@@ -14,7 +14,7 @@ import pytest
 
 from engine.db import utcnow
 from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import PATIENCE_MS, chromium, screenshot, serving
+from tests.browser import PATIENCE_MS, chromium, screenshot, serving, wait_until
 from tests.processes.helpers import accepted, step
 from web import create_app
 from workflows.adapters.models import Attachment
@@ -131,7 +131,7 @@ def test_closed_loop_through_the_pages(site) -> None:
     number = phone.inner_text(".case-head code")
     assert phone.locator(".photos img").count() == 1
     phone.locator(".photos img").scroll_into_view_if_needed()  # loading="lazy"
-    phone.wait_for_function("document.querySelector('.photos img').naturalWidth === 1")
+    wait_until(phone, "document.querySelector('.photos img').naturalWidth === 1")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "case-phone")
 
@@ -417,7 +417,7 @@ def test_keyboard_only_from_login_to_a_task(site) -> None:
     page = browser.new_page()
     page.set_default_timeout(PATIENCE_MS)
     page.goto(f"{base}/login")
-    page.wait_for_function("document.activeElement.name === 'username'")  # autofocus
+    wait_until(page, "document.activeElement.name === 'username'")  # autofocus
     page.keyboard.type("cd01")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

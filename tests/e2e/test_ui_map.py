@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.app_fixtures import copy_sqlite_template, make_context
-from tests.browser import chromium, login, screenshot, serving
+from tests.browser import chromium, login, screenshot, serving, wait_until
 from tests.processes.helpers import step
 from web import create_app
 from workflows.services import cases
@@ -125,9 +125,7 @@ def test_polygons_clusters_legend_and_filters_without_tiles(site) -> None:
     page.locator(f"#map .gc-pin[data-number='{made['centre'][3]}']").click()
     popup = page.locator(".leaflet-popup")
     assert made["centre"][3] in popup.inner_text()
-    page.wait_for_function(
-        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
-    )
+    wait_until(page, "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     shot(page, "map-popup")
     popup.locator("a.open-case").click()
     page.wait_for_url(f"{base}/cases/{made['centre'][3]}")

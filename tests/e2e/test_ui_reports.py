@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.app_fixtures import copy_sqlite_template, make_context
-from tests.browser import SCREENSHOTS, chromium, login, screenshot, serving
+from tests.browser import SCREENSHOTS, chromium, login, screenshot, serving, wait_until
 from tests.processes.helpers import after, fire_until_quiet, step
 from web import create_app
 from workflows.services import cases
@@ -144,9 +144,7 @@ def _query(values: dict[str, str]) -> str:
 
 
 def _charts_drawn(page: Any) -> int:
-    page.wait_for_function(
-        "[...document.querySelectorAll('.report-chart img')].every(i => i.complete)"
-    )
+    wait_until(page, "[...document.querySelectorAll('.report-chart img')].every(i => i.complete)")
     return page.evaluate(
         "[...document.querySelectorAll('.report-chart img')].filter(i => i.naturalWidth > 0).length"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_fixtures import copy_sqlite_template, make_context
-from tests.browser import PATIENCE_MS, chromium, screenshot, serving
+from tests.browser import PATIENCE_MS, chromium, screenshot, serving, wait_until
 from tests.processes.helpers import GRID1, step
 from web import create_app
 from workflows.services import cases
@@ -55,7 +55,7 @@ def test_a_resident_reports_from_a_phone_and_evaluates_by_the_link(
         phone.wait_for_selector("#previews img", state="attached")
         phone.click(".tile:has-text('城市管理')")
         phone.click("#locate")
-        phone.wait_for_function("document.getElementById('in-lat').value !== ''")
+        wait_until(phone, "document.getElementById('in-lat').value !== ''")
         assert grid.name_zh in phone.inner_text("#picked")
         phone.fill("#in-description", "小区门口的垃圾三天没人清运")
         phone.fill("#in-phone", "139 0000 2222")
