@@ -38,7 +38,7 @@ def test_a_resident_reports_from_a_phone_and_evaluates_by_the_link(
         phone = browser.new_page(
             viewport={"width": 375, "height": 740},
             geolocation={"latitude": grid.lat, "longitude": grid.lon},
-            permissions=["geolocation"],
+            permissions=["geolocation", "clipboard-read", "clipboard-write"],
             locale="zh-CN",
         )
         phone.set_default_timeout(PATIENCE_MS)
@@ -66,6 +66,9 @@ def test_a_resident_reports_from_a_phone_and_evaluates_by_the_link(
         phone.wait_for_selector("#track-link")
         link = phone.inner_text("#track-link")
         assert "/t/" in link and "谢谢" in phone.inner_text("main")
+        phone.click("button[data-copy]")
+        phone.wait_for_selector("button[data-copy]:has-text('已复制')")
+        assert phone.evaluate("() => navigator.clipboard.readText()") == link
         number = phone.inner_text("h1 code")
 
         # The staff take it round the loop; the handler adds the photo of the result.
