@@ -13,6 +13,7 @@ import ast
 import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import isodate
@@ -154,9 +155,7 @@ def _self_and_subprocesses(task: Any) -> list[str]:
     return ids
 
 
-def _check_properties(
-    checker: _Checker, process: Any, rules: Sequence[PropertyRule]
-) -> None:
+def _check_properties(checker: _Checker, process: Any, rules: Sequence[PropertyRule]) -> None:
     """Every extension property is declared, sits on an element it is meant for and has an
     allowed value; user tasks carry the required ones."""
     by_name = {r.name: r for r in rules}
@@ -230,6 +229,10 @@ def _check_expressions(checker: _Checker, process: Any) -> None:
                 checker.add(f"timer {kind}: {err}", event, timer.sourceline)
 
 
+# The shortest period a repeating timer may have: a cycle of R/PT0S fires without end.
+MIN_CYCLE = timedelta(minutes=1)
+
+
 def _check_timer(kind: str, text: str) -> None:
     """A timer is an expression; when it is a string literal, it must be valid ISO 8601."""
     check_expression(text)
@@ -247,7 +250,10 @@ def _check_timer(kind: str, text: str) -> None:
         parts = value.split("/")
         if not parts[0].startswith("R") or len(parts) < 2:
             raise ValueError(f"{value!r} is not an ISO 8601 repeating interval (R[n]/...)")
-        isodate.parse_duration(parts[-1])
+        period = isodate.parse_duration(parts[-1])  # months and years: an isodate.Duration
+        if isinstance(period, timedelta) and period < MIN_CYCLE:
+            minimum = int(MIN_CYCLE.total_seconds())
+            raise ValueError(f"{value!r} repeats more often than every {minimum} s")
 
 
 def _check_spiff_parse(checker: _Checker, xml: bytes, process_id: str) -> None:

@@ -142,6 +142,19 @@ def _set_data(task: Any, variables: Mapping[str, Any]) -> None:
         task.parent.set_data(**variables)
 
 
+# Engine steps (scripts, gateways, events) one call may run before it stops: a person's
+# completion moves the closed loop a few dozen. (Left alone, SpiffWorkflow 3.2 runs a
+# cycle until its task tree is 1,000 deep, then silently finds nothing ready: the case
+# would be stuck with no error, after seconds of work.)
+MAX_ENGINE_STEPS = 500
+
+
+class _Runaway(Exception):
+    def __init__(self, element_id: str | None):
+        super().__init__(element_id)
+        self.element_id = element_id
+
+
 class WorkflowHost:
     """Starts, advances, serializes and inspects workflows with the restricted script engine."""
 
@@ -299,8 +312,25 @@ class WorkflowHost:
         self._advance(wf)
 
     def _advance(self, wf: BpmnWorkflow) -> None:
+        """Run the engine's own steps until everything waits for a person, a timer or a
+        message — at most ``MAX_ENGINE_STEPS`` of them: a cycle with nothing to wait for
+        is an error naming where it was, not a request that never ends."""
+        steps = 0
+
+        def counted(task: Any) -> None:
+            nonlocal steps
+            steps += 1
+            if steps > MAX_ENGINE_STEPS:
+                raise _Runaway(task.task_spec.bpmn_id)
+
         try:
-            wf.do_engine_steps()
+            wf.do_engine_steps(did_complete_task=counted)
+        except _Runaway as err:
+            raise WorkflowStepError(
+                f"the process ran {MAX_ENGINE_STEPS} steps without waiting for anyone or "
+                f"anything: a loop in the diagram around {err.element_id!r}?",
+                err.element_id,
+            ) from None
         except SpiffWorkflowException as err:
             raise WorkflowStepError(_explain(err), _element_of(err)) from err
 

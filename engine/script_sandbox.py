@@ -20,6 +20,7 @@ import simpleeval
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.bounded_eval import MUTATING, BoundedEval
 from engine.errors import ScriptError
 
 SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
@@ -79,7 +80,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def _evaluator(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> Any:
         names = {"None": None, "True": True, "False": False, **(external or {}), **context}
-        return simpleeval.EvalWithCompoundTypes(names=names, functions=self.functions)
+        return BoundedEval(names=names, functions=self.functions)
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context=None) -> Any:
         try:
@@ -131,7 +132,8 @@ def check_expression(expression: str) -> None:
     """Reject an expression the evaluator would refuse, without running it.
 
     Raises:
-        ScriptError: the expression does not parse or uses dunder names.
+        ScriptError: the expression does not parse, uses dunder names or calls a method
+            that changes its object.
     """
     try:
         tree = parse(expression, mode="eval")
@@ -141,6 +143,11 @@ def check_expression(expression: str) -> None:
         name = getattr(node, "id", None) or getattr(node, "attr", None)
         if isinstance(name, str) and name.startswith("__"):
             raise ScriptError(f"not allowed in BPMN expressions: {name!r} (in {expression!r})")
+        called = node.func if isinstance(node, ast.Call) else None
+        if isinstance(called, ast.Attribute) and called.attr in MUTATING:
+            raise ScriptError(
+                f"expressions may not change data: .{called.attr}() (in {expression!r})"
+            )
 
 
 class RestrictedScriptEngine(PythonScriptEngine):

@@ -80,6 +80,24 @@ def test_bad_timer_expression_is_reported(registry: SpecRegistry, source) -> Non
     assert any(p.element_id == "t_bad" and "timer" in p.message for p in problems), problems
 
 
+@pytest.mark.parametrize("cycle", ["'R/PT0S'", "'R/PT10S'", "'R5/PT0.5S'"])
+def test_a_timer_cycle_that_would_fire_without_end_is_refused(
+    registry: SpecRegistry, source, cycle: str
+) -> None:
+    """An attack: a non-interrupting timer repeating every 0 s held the engine in one request
+    for ever. Refused at deploy, naming the event and its line."""
+    timer = (
+        b'<bpmn:boundaryEvent id="t_spin" attachedToRef="review" cancelActivity="false">'
+        b"<bpmn:timerEventDefinition><bpmn:timeCycle>" + cycle.encode() + b"</bpmn:timeCycle>"
+        b"</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    )
+    xml = source.xml.replace(b"</bpmn:process>", timer + b"</bpmn:process>", 1)
+    problems = _problems(registry, xml, source.forms)
+    spin = [p for p in problems if p.element_id == "t_spin"]
+    assert spin and "more often than every 60 s" in spin[0].message, problems
+    assert spin[0].line == _line_of(xml, b"<bpmn:timeCycle>")
+
+
 @pytest.mark.parametrize(
     ("before", "after", "element", "says"),
     [

@@ -63,3 +63,60 @@ def test_static_check_rejects_dunders() -> None:
     with pytest.raises(ScriptError, match="__class__"):
         check_expression("x.__class__")
     check_expression("decision == 'accept'")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "4000000**4000000 > 0",  # held the interpreter for 57 s
+        "10**5000",
+        "(10**4000) * (10**4000)",
+        "1 << 100000",
+        "'a'.ljust(5*10**7)",  # stored a 50 MB state row
+        "'a'.rjust(10**6)",
+        "'a'.center(10**6)",
+        "'1'.zfill(10**6)",
+        "('\\t' * 1000).expandtabs(10**4)",
+        "('a' * 1000).replace('a', 'b' * 1000)",
+        "'x'.replace('', 'y' * 99999)",
+        "f'{1:>99999999}'",
+        "'{:>99999999}'.format(1)",
+        "'ab' * 99999",
+        "[1] * 10**6",
+        "[[1]*99999 for a in [0]*9999]",  # asked for ~8 GB
+        "[x for x in [0]*9999 for y in [0]*9999]",
+        "','.join(['a'] * 99999)",
+    ],
+)
+def test_expressions_cannot_grow_without_bound(env: RestrictedEnvironment, expression: str) -> None:
+    """Each of these, deployed in a condition or script, once held the service or stored
+    a huge state row; now each stops at once with a clear error."""
+    with pytest.raises(ScriptError) as err:
+        env.evaluate(expression, {})
+    message = str(err.value)
+    assert any(
+        words in message
+        for words in ("digits", "characters or items", "elements", "steps", "not allowed")
+    ), message
+
+
+@pytest.mark.parametrize(
+    "expression", ["d.update({'x': 1})", "xs.append(1)", "xs.pop()", "s.add(1)", "xs.sort()"]
+)
+def test_expressions_may_not_change_data(env: RestrictedEnvironment, expression: str) -> None:
+    data = {"d": {}, "xs": [3, 1], "s": set()}
+    with pytest.raises(ScriptError) as err:
+        env.evaluate(expression, data)
+    assert "may not change data" in str(err.value)
+    assert data == {"d": {}, "xs": [3, 1], "s": set()}
+    with pytest.raises(ScriptError):
+        check_expression(expression)  # refused at deploy already
+
+
+def test_ordinary_expressions_still_work(env: RestrictedEnvironment) -> None:
+    data = {"name": "东湖", "xs": [1, 2, 3], "n": 7}
+    assert env.evaluate("name.replace('东', '西') + str(n).zfill(3)", data) == "西湖007"
+    assert env.evaluate("[x * 2 for x in xs if x > 1]", data) == [4, 6]
+    assert env.evaluate("2**64 + len(', '.join(['a', 'b']))", data) == 2**64 + 4
+    assert env.evaluate("f'{n:>4}|{name}'", data) == "   7|东湖"
+    assert env.evaluate("sorted(xs) if False else xs.count(2)", data) == 1

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from engine.errors import ConflictError, NotFoundError, WorkflowStepError
-from engine.host import Emitted, EndState, Message, WorkflowHost
+from engine.host import MAX_ENGINE_STEPS, Emitted, EndState, Message, WorkflowHost
 
 
 def test_start_opens_the_first_user_task_with_its_lane_and_properties(host, spec) -> None:
@@ -147,3 +147,16 @@ def test_hosts_share_nothing_but_the_parsed_spec(spec) -> None:
     first.complete(wf1, first.ready_tasks(wf1)[0].id, {"decision": "reject"})
     assert first.end_state(wf1) is not None
     assert [t.data["amount"] for t in second.ready_tasks(wf2)] == [2]
+
+
+def test_a_loop_that_never_waits_is_stopped_and_named(host, spec) -> None:
+    """An attack (or a slip): a cycle in the diagram with nothing to wait for. The host stops
+    after MAX_ENGINE_STEPS steps with an error naming the element, instead of holding the
+    request (and, embedded, the one database connection) for ever."""
+    wf = host.start(spec("spin"), {"n": 0, "limit": 10})  # a bounded loop is fine
+    [done] = host.ready_tasks(wf)
+    assert done.element_id == "done" and host.data(wf)["n"] == 10
+    with pytest.raises(WorkflowStepError) as err:
+        host.start(spec("spin"), {"n": 0, "limit": 10**9})
+    assert str(MAX_ENGINE_STEPS) in str(err.value)
+    assert err.value.element_id in ("count", "again")
