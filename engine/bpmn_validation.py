@@ -207,21 +207,42 @@ def _check_user_tasks(checker: _Checker, process: Any, forms: Mapping[str, Any])
     return used
 
 
-def _check_expressions(checker: _Checker, process: Any) -> None:
-    for cond in process.iterfind(".//bpmn:conditionExpression", NS):
-        owner = cond.getparent()
-        try:
-            check_expression((cond.text or "").strip())
-        except ScriptError as err:
-            checker.add(f"condition: {err}", owner, cond.sourceline)
-    for script in process.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+# Expressions besides conditions, scripts and timers: (what, path from an element, whose
+# element the problem names — the parent's, or the grandparent's).
+EXPRESSIONS = (
+    ("condition", ".//bpmn:conditionExpression", 1),
+    ("message payload", ".//spiffworkflow:messagePayload", 3),
+    ("loop cardinality", ".//bpmn:loopCardinality", 2),
+    ("completion condition", ".//bpmn:completionCondition", 2),
+    ("script", ".//spiffworkflow:preScript", 2),
+    ("script", ".//spiffworkflow:postScript", 2),
+)
+
+
+def _check_expressions(checker: _Checker, root: Any) -> None:
+    """Every expression of every process in the file (and its subprocesses)."""
+    for what, path, up in EXPRESSIONS:
+        for found in root.iterfind(path, NS):
+            owner = found
+            for _ in range(up):
+                owner = owner.getparent() if owner.getparent() is not None else owner
+            text = (found.text or "").strip()
+            try:
+                if what == "script":
+                    for _name, expression in parse_script(text):
+                        check_expression(expression)
+                elif text:
+                    check_expression(text)
+            except ScriptError as err:
+                checker.add(f"{what}: {err}", owner, found.sourceline)
+    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
         try:
             for _name, expression in parse_script(script.text or ""):
                 check_expression(expression)
         except ScriptError as err:
             checker.add(f"script: {err}", script.getparent(), script.sourceline)
     for kind in ("timeDuration", "timeDate", "timeCycle"):
-        for timer in process.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
+        for timer in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
             event = timer.getparent().getparent()
             try:
                 _check_timer(kind, (timer.text or "").strip())
@@ -293,7 +314,7 @@ def validate_bpmn(
     if properties:
         _check_properties(checker, process, properties)
     used = _check_user_tasks(checker, process, forms)
-    _check_expressions(checker, process)
+    _check_expressions(checker, root)
     if not checker.problems:
         _check_spiff_parse(checker, xml, process.get("id"))
     if checker.problems:

@@ -42,6 +42,9 @@ SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
 _PARSE_LOCK = threading.Lock()
 _PARSED: dict[str, ast.AST] = {}
 _PARSED_LIMIT = 20_000
+# The longest expression a diagram may hold (a condition of 50,000 chained "1+" made the
+# parser fail with a recursion error).
+MAX_EXPRESSION = 5_000
 
 
 def parse(source: str, mode: str = "exec") -> ast.AST:
@@ -107,10 +110,14 @@ def parse_script(script: str) -> list[tuple[str, str]]:
     Raises:
         ScriptError: the script is not a sequence of simple assignments.
     """
+    if len(script or "") > MAX_EXPRESSION * 10:
+        raise ScriptError(f"a script of more than {MAX_EXPRESSION * 10} characters")
     try:
         tree = parse(script or "")
     except SyntaxError as err:
         raise ScriptError(f"line {err.lineno}: syntax error: {err.msg}") from err
+    except (RecursionError, MemoryError) as err:
+        raise ScriptError("the script is nested too deeply") from err
     pairs = []
     for node in tree.body:
         if (
@@ -135,10 +142,14 @@ def check_expression(expression: str) -> None:
         ScriptError: the expression does not parse, uses dunder names or calls a method
             that changes its object.
     """
+    if len(expression) > MAX_EXPRESSION:
+        raise ScriptError(f"an expression of more than {MAX_EXPRESSION} characters")
     try:
         tree = parse(expression, mode="eval")
     except SyntaxError as err:
         raise ScriptError(f"syntax error in {expression!r}: {err.msg}") from err
+    except (RecursionError, MemoryError) as err:
+        raise ScriptError(f"the expression is nested too deeply ({expression[:40]!r}…)") from err
     for node in ast.walk(tree):
         name = getattr(node, "id", None) or getattr(node, "attr", None)
         if isinstance(name, str) and name.startswith("__"):

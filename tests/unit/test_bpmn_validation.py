@@ -171,3 +171,22 @@ def test_a_form_outside_the_forms_folder_is_never_read(
     assert set(forms) <= set(source.forms) and "secret" not in str(forms)
     problems = _problems(registry, xml, {**source.forms, name: {"type": "object"}})
     assert [(p.element_id, "plain file name" in p.message) for p in problems] == [("verify", True)]
+
+
+def test_every_expression_of_the_file_is_checked(registry: SpecRegistry, source) -> None:
+    """Message payloads, and the processes beside the main one, were not checked at deploy."""
+    xml = source.xml.replace(
+        b"{'review_unit': review_unit,", b"{'review_unit': invited.append(1),", 1
+    )
+    other = (
+        b'<bpmn:process id="other" isExecutable="false">'
+        b'<bpmn:startEvent id="o_start"/><bpmn:endEvent id="o_end"/>'
+        b'<bpmn:sequenceFlow id="o_flow" sourceRef="o_start" targetRef="o_end">'
+        b"<bpmn:conditionExpression>().__class__</bpmn:conditionExpression>"
+        b"</bpmn:sequenceFlow></bpmn:process>"
+    )
+    xml = xml.replace(b"</bpmn:process>", b"</bpmn:process>" + other, 1)
+    problems = _problems(registry, xml, source.forms)
+    named = {(p.element_id, p.message.split(":")[0]) for p in problems}
+    assert ("convene", "message payload") in named, problems
+    assert ("o_flow", "condition") in named, problems

@@ -120,3 +120,13 @@ def test_ordinary_expressions_still_work(env: RestrictedEnvironment) -> None:
     assert env.evaluate("2**64 + len(', '.join(['a', 'b']))", data) == 2**64 + 4
     assert env.evaluate("f'{n:>4}|{name}'", data) == "   7|东湖"
     assert env.evaluate("sorted(xs) if False else xs.count(2)", data) == 1
+
+
+@pytest.mark.parametrize(
+    "expression", ["1+" * 50_000 + "1", "-" * 3000 + "1", "(" * 90 + "1" + ")" * 90 + "+1" * 2500]
+)
+def test_huge_or_deep_expressions_are_refused_at_deploy(expression: str) -> None:
+    """An attack: deploying 50,000 chained ``1+`` answered 500 (a recursion error)."""
+    with pytest.raises(ScriptError) as err:
+        check_expression(expression)
+    assert "characters" in str(err.value) or "nested too deeply" in str(err.value)
