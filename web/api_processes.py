@@ -16,6 +16,7 @@ bp = Blueprint("api_processes", __name__, url_prefix="/api/v1")
 @bp.get("/processes")
 @login_required
 def list_processes():
+    processes.require_reader(context(), g.actor)
     summaries = processes.list_processes(context())
     payload = [
         {

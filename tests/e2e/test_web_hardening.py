@@ -82,3 +82,10 @@ def test_page_numbers_out_of_range(api: Api, page: str) -> None:
     assert web.get(f"/inbox?page={page}").status_code == 200
     answer = api.get("cd01", f"/api/v1/tasks?page={page}")
     assert answer.status_code == 400 and "page" in answer.get_json()["fields"]
+
+
+def test_the_process_list_is_for_designers_and_supervisors(api: Api) -> None:
+    assert api.get("gw01", "/api/v1/processes").status_code == 403
+    assert api.get("iot-gw", "/api/v1/processes").status_code == 403
+    assert api.get("designer", "/api/v1/processes").status_code == 200
+    assert api.get("sup01", "/api/v1/processes").status_code == 200

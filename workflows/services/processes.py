@@ -19,7 +19,8 @@ from engine.deployment import (
 from engine.errors import BpmnProblem, BpmnValidationError
 from engine.models import ProcessVersion
 from engine.spec_registry import SpecRegistry
-from workflows.domain.permissions import DESIGN, Actor
+from workflows.domain.errors import ForbiddenError
+from workflows.domain.permissions import DESIGN, OVERRIDE, Actor
 from workflows.services.context import GridcaseContext
 
 
@@ -84,6 +85,15 @@ def deploy_all(ctx: GridcaseContext, actor: str) -> list[DeployResult]:
         results = deploy_directory(uow, ctx.registry, ctx.settings.bpmn_dir, actor)
         uow.commit()
         return results
+
+
+def require_reader(ctx: GridcaseContext, actor: Actor) -> None:
+    """Process versions and their instance counts are for designers and supervisors.
+
+    Raises: ForbiddenError for anyone else."""
+    permissions = ctx.permissions
+    if not (permissions.has(actor, DESIGN) or permissions.has(actor, OVERRIDE)):
+        raise ForbiddenError("only process designers and supervisors may see the processes")
 
 
 def require_designer(ctx: GridcaseContext, actor: Actor) -> None:
