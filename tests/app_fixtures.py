@@ -116,6 +116,9 @@ class Api:
     def post(self, user: str, path: str, json: Any = None, **kw: Any):
         return self.client.post(path, headers=self._headers(user), json=json, **kw)
 
+    def delete_as(self, user: str, path: str, **kw: Any):
+        return self.client.delete(path, headers=self._headers(user), **kw)
+
     def report(self, user: str = "gw01", **fields: Any) -> dict[str, Any]:
         body = {"category": "02", "description": "路边暴露垃圾 rubbish by the road", **fields}
         resp = self.post(user, "/api/v1/cases", json=body)

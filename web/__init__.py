@@ -22,6 +22,7 @@ def create_app(
     """Build the app. Nothing happens at import time (not even importing the pages, so that
     the ``gridcase`` command starts quickly); tests pass their own context."""
     from web import (
+        api_accounts,
         api_cases,
         api_coordination,
         api_dashboard,
@@ -81,6 +82,7 @@ def create_app(
     app.jinja_env.globals.update(labels.globals_for(ctx.directory, ctx.catalog))
     app.jinja_env.globals["may"] = security.may
     for module in (
+        api_accounts,
         api_cases,
         api_tasks,
         api_deadlines,

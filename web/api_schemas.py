@@ -18,6 +18,7 @@ from marshmallow import (
 
 from web.labels import STATUS
 from web.security import context
+from workflows.services.accounts import MAX_TOKEN_DAYS, TOKEN_DAYS
 
 
 def unit_ref(key: str | None) -> dict[str, Any] | None:
@@ -488,3 +489,22 @@ class CasePageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+
+
+class NewTokenSchema(Schema):
+    username = fields.String(load_default=None)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    days = fields.Integer(
+        load_default=TOKEN_DAYS,
+        validate=validate.Range(min=1, max=MAX_TOKEN_DAYS),
+    )

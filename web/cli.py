@@ -254,9 +254,10 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--name", default="cli", show_default=True)
-def token_create(username: str, name: str) -> None:
+@click.option("--days", default=accounts.TOKEN_DAYS, show_default=True, help="how long it works")
+def token_create(username: str, name: str, days: int) -> None:
     """Create a bearer token for USERNAME and print it once."""
-    _guarded(lambda: click.echo(accounts.issue_token(_prepared_context(), username, name)))
+    _guarded(lambda: click.echo(accounts.issue_token(_prepared_context(), username, name, days)))
 
 
 @token.command("list")
@@ -268,6 +269,8 @@ def token_list(username: str | None) -> None:
         for t in accounts.list_tokens(_prepared_context(), username):
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
             state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            if not t.revoked_at and t.expires_at:
+                state += f" until {t.expires_at:%Y-%m-%d}"
             click.echo(f"{t.id:5}  {t.username:10} {t.name:16} {used:16}  {state}")
 
     _guarded(show)

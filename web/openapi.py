@@ -78,6 +78,8 @@ def openapi_document() -> dict[str, Any]:
         "AssessmentRow",
         "CasePage",
         "Duplicates",
+        "Token",
+        "NewToken",
     ):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     query_params = [
@@ -244,6 +246,22 @@ def openapi_document() -> dict[str, Any]:
             parameters=[_path_param("number")],
             operations={"post": _op(summary, "CaseDetail", body="Reason")},
         )
+    spec.path(
+        "/api/v1/tokens",
+        operations={
+            "get": _op(
+                "API tokens (never their secret): one's own; administrators everyone's",
+                "Token",
+                params=[_query("username")],
+            ),
+            "post": _op("A new token, shown once in `token`", "Token", "201", body="NewToken"),
+        },
+    )
+    spec.path(
+        "/api/v1/tokens/{token_id}",
+        parameters=[_path_param("token_id")],
+        operations={"delete": _op("Revoke a token: one's own; administrators anyone's", "Token")},
+    )
     spec.path(
         "/api/v1/notifications",
         operations={

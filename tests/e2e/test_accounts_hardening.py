@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.app_fixtures import PASSWORD
+from tests.app_fixtures import PASSWORD, Api
 from web import create_app
 from web.throttle import LOGIN_PER_ACCOUNT
 from workflows.adapters import passwords
@@ -126,3 +126,45 @@ def test_behind_a_proxy_the_clients_address_is_counted(
     answers = [guess("203.0.113.7", i) for i in range(31)]
     assert answers[:30] == [401] * 30 and answers[30] == 429  # that client is slowed
     assert guess("198.51.100.9", 99) == 401  # another client behind the same proxy is not
+
+
+def test_api_tokens_expire_and_are_managed_over_the_api(api: Api) -> None:
+    ctx = api.ctx
+    made = api.post("gw01", "/api/v1/tokens", json={"name": "巡查App", "days": 30})
+    assert made.status_code == 201, made.get_json()
+    token, token_id = made.get_json()["token"], made.get_json()["id"]
+    own = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/api/v1/me", headers=own).status_code == 200
+
+    # Listing: one's own; an administrator's, everyone's. Never the secret.
+    mine = api.get("gw01", "/api/v1/tokens").get_json()["tokens"]
+    assert {t["username"] for t in mine} == {"gw01"} and token not in str(mine)
+    everyone = api.get("admin", "/api/v1/tokens").get_json()["tokens"]
+    assert {"gw01", "admin"} <= {t["username"] for t in everyone}
+    assert api.get("gw01", "/api/v1/tokens?username=admin").status_code == 403
+    assert (
+        api.post("gw01", "/api/v1/tokens", json={"name": "x", "username": "cd01"}).status_code
+        == 403
+    )
+    bad = api.post("gw01", "/api/v1/tokens", json={"name": "", "days": 99999})
+    assert bad.status_code == 400 and {"name", "days"} <= set(bad.get_json()["fields"])
+
+    # Thirty days later the token no longer works.
+    ctx.clock.advance(days=30, seconds=1)
+    expired = api.client.get("/api/v1/me", headers=own)
+    assert expired.status_code == 401 and "expired" in expired.get_json()["message"]
+
+    # Revoking: another person's token only as an administrator.
+    fresh = api.post("cd01", "/api/v1/tokens", json={"name": "脚本"}).get_json()
+    assert (
+        api.client.delete(
+            f"/api/v1/tokens/{fresh['id']}", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )  # (gw01's own token has expired meanwhile)
+    assert api.delete_as("gw01", f"/api/v1/tokens/{fresh['id']}").status_code == 403
+    revoked = api.delete_as("admin", f"/api/v1/tokens/{fresh['id']}")
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
+    gone = {"Authorization": f"Bearer {fresh['token']}"}
+    assert api.client.get("/api/v1/me", headers=gone).status_code == 401
+    assert token_id != fresh["id"]

@@ -89,6 +89,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # After this the token no longer works (tokens made before expiry existed: none).
+    expires_at: Mapped[datetime | None]
 
 
 class CaseCounter(Base):

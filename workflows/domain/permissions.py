@@ -29,6 +29,7 @@ SEE_FAILED_JOBS = "see_failed_jobs"
 DESIGN = "design"
 TAKE_CALLS = "take_calls"
 SEE_CONTACT = "see_contact"
+MANAGE_ACCOUNTS = "manage_accounts"
 # Who a report from the public page is recorded as when nobody signed in.
 RESIDENT = "resident"
 

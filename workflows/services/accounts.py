@@ -14,13 +14,15 @@ from workflows.adapters.passwords import (
     token_hash,
 )
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import AuthenticationError, NotFoundError
-from workflows.domain.permissions import Actor
+from workflows.domain.errors import AuthenticationError, FieldErrors, ForbiddenError, NotFoundError
+from workflows.domain.permissions import MANAGE_ACCOUNTS, Actor
 from workflows.services.context import GridcaseContext
 
 # A token's last use is written at most this often, so that reading with a token does not
 # write to the database on every request.
 LAST_USED_PRECISION = timedelta(minutes=10)
+TOKEN_DAYS = 365  # how long a new token works unless told otherwise
+MAX_TOKEN_DAYS = 3 * 365
 
 
 def _actor(ctx: GridcaseContext, uow: CaseUnitOfWork, user: User) -> Actor:
@@ -73,8 +75,10 @@ def actor_for_token(ctx: GridcaseContext, token: str) -> Actor:
         if found is None or not found[0].active:
             raise AuthenticationError("invalid API token")
         user, api_token = found
-        actor = _actor(ctx, uow, user)
         now = uow.now()
+        if api_token.expires_at is not None and now >= api_token.expires_at:
+            raise AuthenticationError("this API token has expired: ask for a new one")
+        actor = _actor(ctx, uow, user)
         if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
             api_token.last_used_at = now
             uow.commit()
@@ -95,19 +99,37 @@ def load_actor(ctx: GridcaseContext, username: str, epoch: int | None = None) ->
         return _actor(ctx, uow, user)
 
 
-def issue_token(ctx: GridcaseContext, username: str, name: str) -> str:
-    """Create an API token for a user; the plain token is returned once and never stored.
+def issue_token(
+    ctx: GridcaseContext, username: str, name: str, days: int = TOKEN_DAYS
+) -> str:
+    """Create an API token for a user, valid ``days`` days; the plain token is returned
+    once and never stored.
 
     Raises:
         AuthenticationError: unknown user.
+        FieldErrors: a lifetime outside 1 … ``MAX_TOKEN_DAYS`` days, or no name.
     """
+    errors: dict[str, list[str]] = {}
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        errors["days"] = [f"a token lives 1 to {MAX_TOKEN_DAYS} days"]
+    if not name.strip() or len(name) > 100:
+        errors["name"] = ["name the token (what uses it), at most 100 characters"]
+    if errors:
+        raise FieldErrors(errors)
     with ctx.uow() as uow:
         user = uow.users.by_username(username)
         if user is None:
             raise AuthenticationError(f"unknown user {username!r}")
         token, digest = new_token()
+        now = uow.now()
         uow.users.add_token(
-            ApiToken(user_id=user.id, name=name, token_hash=digest, created_at=uow.now())
+            ApiToken(
+                user_id=user.id,
+                name=name.strip(),
+                token_hash=digest,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
         )
         uow.commit()
         return token
@@ -123,6 +145,19 @@ class TokenInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken, username: str) -> TokenInfo:
+        return cls(
+            token.id,
+            username,
+            token.name,
+            token.created_at,
+            token.last_used_at,
+            token.revoked_at,
+            token.expires_at,
+        )
 
 
 def list_tokens(ctx: GridcaseContext, username: str | None = None) -> list[TokenInfo]:
@@ -139,10 +174,7 @@ def list_tokens(ctx: GridcaseContext, username: str | None = None) -> list[Token
                 raise NotFoundError(f"unknown user {username!r}")
             user_id = user.id
         rows: Sequence[tuple[ApiToken, str]] = uow.users.tokens(user_id)
-        return [
-            TokenInfo(t.id, name, t.name, t.created_at, t.last_used_at, t.revoked_at)
-            for t, name in rows
-        ]
+        return [TokenInfo.of(t, name) for t, name in rows]
 
 
 def revoke_token(ctx: GridcaseContext, token_id: int) -> TokenInfo:
@@ -154,9 +186,51 @@ def revoke_token(ctx: GridcaseContext, token_id: int) -> TokenInfo:
     with ctx.uow() as uow:
         token = uow.users.token(token_id)
         token.revoked_at = token.revoked_at or uow.now()
-        username = uow.users.get(token.user_id).username
-        info = TokenInfo(
-            token.id, username, token.name, token.created_at, token.last_used_at, token.revoked_at
-        )
+        info = TokenInfo.of(token, uow.users.get(token.user_id).username)
         uow.commit()
         return info
+
+
+def _may_manage(ctx: GridcaseContext, actor: Actor, username: str | None) -> None:
+    """Raises: ForbiddenError unless the tokens are the actor's own or the actor manages
+    accounts."""
+    if username != actor.username and not ctx.permissions.has(actor, MANAGE_ACCOUNTS):
+        raise ForbiddenError("only administrators may manage other people's tokens")
+
+
+def tokens_seen_by(
+    ctx: GridcaseContext, actor: Actor, username: str | None = None
+) -> list[TokenInfo]:
+    """The tokens a person may see: their own; an administrator's, anyone's (``username``
+    narrows it; None: all).
+
+    Raises: ForbiddenError; NotFoundError for an unknown user."""
+    if username is None and not ctx.permissions.has(actor, MANAGE_ACCOUNTS):
+        username = actor.username
+    _may_manage(ctx, actor, username)
+    return list_tokens(ctx, username)
+
+
+def issue_token_as(
+    ctx: GridcaseContext, actor: Actor, username: str, name: str, days: int = TOKEN_DAYS
+) -> tuple[str, TokenInfo]:
+    """A token for oneself, or (administrators) for anyone: the plain token, shown once,
+    and how it is listed.
+
+    Raises: ForbiddenError; FieldErrors; AuthenticationError for an unknown user."""
+    _may_manage(ctx, actor, username)
+    token = issue_token(ctx, username, name, days)
+    with ctx.uow() as uow:
+        found = uow.users.by_token_hash(token_hash(token))
+        assert found is not None
+        return token, TokenInfo.of(found[1], username)
+
+
+def revoke_token_as(ctx: GridcaseContext, actor: Actor, token_id: int) -> TokenInfo:
+    """Revoke one's own token, or (administrators) anyone's.
+
+    Raises: ForbiddenError; NotFoundError."""
+    with ctx.uow() as uow:
+        owner = uow.users.get(uow.users.token(token_id).user_id).username
+    _may_manage(ctx, actor, owner)
+    return revoke_token(ctx, token_id)
