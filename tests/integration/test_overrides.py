@@ -208,3 +208,28 @@ def test_shortcuts_escalate_and_convene_from_any_later_step(ctx: GridcaseContext
     assert (task.element_id, task.unit_key) == ("review", "339901001000000")
     with pytest.raises(NotFoundError):
         overrides.take_shortcut(ctx, sup, other, "no_such", {}, "无")
+
+
+def test_variable_edits_keep_the_case_consistent(ctx: GridcaseContext) -> None:
+    """Attacks on the variable editor: a counter of 4,300 digits (a 500 from the case row),
+    a grid of another street (the case row and the process then disagreed)."""
+    street_sup = load_actor(ctx, "sup-dh")  # 东湖街道
+    number = _signing(ctx)
+    huge = "9" * 4300
+    with pytest.raises(FieldErrors) as err:
+        overrides.edit_data(ctx, street_sup, number, {"escalation_count": huge}, "改")
+    assert "between" in err.value.fields["escalation_count"][0]
+    with pytest.raises(FieldErrors) as err:
+        overrides.edit_data(ctx, street_sup, number, {"grid": "339901002001001"}, "改到西山")
+    assert err.value.fields["grid"] == ["a grid outside your area"]
+    with pytest.raises(FieldErrors) as err:
+        overrides.edit_data(ctx, street_sup, number, {"grid": "339901001001000"}, "改到社区")
+    assert err.value.fields["grid"] == ["not a grid"]
+    before = cases.get_case(ctx, street_sup, number).case
+    assert before.escalation_count == 0 and before.grid_key == "339901001001001"
+
+    overrides.edit_data(ctx, street_sup, number, {"grid": "339901001001002"}, "实际在二网格")
+    moved = cases.get_case(ctx, street_sup, number)
+    assert moved.data["grid"] == moved.case.grid_key == "339901001001002"
+    assert moved.case.community_key == "339901001001000"
+    assert moved.case.street_key == "339901001000000"

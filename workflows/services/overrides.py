@@ -7,6 +7,7 @@ completion (``cases.complete`` with a reason)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from engine.errors import GridcaseError
 from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
-from workflows.domain.permissions import Actor
+from workflows.domain.permissions import OVERRIDE, Actor
 from workflows.domain.task_forms import answer_problems
 from workflows.services import deadlines
 from workflows.services.case_progress import schedule, settle
@@ -28,6 +29,9 @@ from workflows.services.cases import CaseDetail, complete_in
 from workflows.services.context import GridcaseContext
 
 IDENTITY = frozenset({"case_id", "case_number", "reporter_user"})
+GRID = "grid"  # the process variable of the case's grid: editing it moves the case
+MAX_NUMBER = 1_000_000  # numbers a supervisor may give a variable (counters, amounts)
+MAX_TEXT = 2_000
 
 
 @dataclass(frozen=True)
@@ -296,7 +300,9 @@ def edit_data(
             except ValueError:
                 errors[key] = [f"expected {type(current[key]).__name__}"]
                 continue
-            problem = _domain_problem(ctx, current[key], key, value)
+            problem = _bounds_problem(value) or _domain_problem(ctx, current[key], key, value)
+            if not problem and key == GRID:
+                problem = _grid_problem(ctx, actor, value)
             if problem:
                 errors[key] = [problem]
             elif value != current[key]:
@@ -309,8 +315,41 @@ def edit_data(
         if problems:
             raise FieldErrors(problems)
         transition = steering.edit_data(uow, ctx.runtime, instance, changes, actor.username, reason)
+        if GRID in changes:
+            _move_to_grid(ctx, case, changes[GRID])
         settle(ctx, uow, case, transition)
     return changes
+
+
+def _bounds_problem(value: Any) -> str | None:
+    """What a plain variable may hold at all (a counter of 4,300 digits broke the case row)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+        return f"a whole number between -{MAX_NUMBER} and {MAX_NUMBER}"
+    if isinstance(value, float) and not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
+        return f"a number between -{MAX_NUMBER} and {MAX_NUMBER}"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"at most {MAX_TEXT} characters"
+    return None
+
+
+def _grid_problem(ctx: GridcaseContext, actor: Actor, value: Any) -> str | None:
+    """The case's grid may change only to another grid of the supervisor's area."""
+    unit = ctx.directory.get(value) if value in ctx.directory else None
+    if unit is None or unit.level != "grid":
+        return "not a grid"
+    if not ctx.permissions.covers(actor, OVERRIDE, unit.key):
+        return "a grid outside your area"
+    return None
+
+
+def _move_to_grid(ctx: GridcaseContext, case: Case, grid: str) -> None:
+    """The case row follows its process to the new grid (its community and street too)."""
+    directory = ctx.directory
+    case.grid_key = grid
+    case.community_key = directory.ancestor_key_at(grid, "community")
+    case.street_key = directory.ancestor_key_at(grid, "street")
 
 
 def _domain_problem(ctx: GridcaseContext, current: Any, key: str, value: Any) -> str | None:
