@@ -219,6 +219,17 @@ EXPRESSIONS = (
 )
 
 
+def _check_flows(checker: _Checker, process: Any) -> None:
+    """Every sequence flow joins two elements of its process (SpiffWorkflow accepted a
+    flow from nowhere and left it out)."""
+    ids = {e.get("id") for e in process.iter() if e.get("id")}
+    for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
+        for end in ("sourceRef", "targetRef"):
+            named = flow.get(end)
+            if named not in ids:
+                checker.add(f"sequence flow {end} {named!r} names no element", flow)
+
+
 def _check_expressions(checker: _Checker, root: Any) -> None:
     """Every expression of every process in the file (and its subprocesses)."""
     for what, path, up in EXPRESSIONS:
@@ -314,6 +325,7 @@ def validate_bpmn(
     if properties:
         _check_properties(checker, process, properties)
     used = _check_user_tasks(checker, process, forms)
+    _check_flows(checker, process)
     _check_expressions(checker, root)
     if not checker.problems:
         _check_spiff_parse(checker, xml, process.get("id"))

@@ -95,3 +95,17 @@ def test_failed_jobs_are_for_supervisors(api: Api) -> None:
     assert api.get("gw01", "/api/v1/jobs/failed").status_code == 403
     resp = api.get("sup01", "/api/v1/jobs/failed")
     assert resp.status_code == 200 and resp.get_json() == []
+
+
+def test_a_deadline_in_the_past_is_refused_at_dispatch(api: Api) -> None:
+    """It was accepted (2020-01-01): the case was overdue and in supervision before the
+    department could sign."""
+    number = api.report(grid=GRID1)["case"]["number"]
+    api.step(number, "review", "cd01", {"decision": "accept"})
+    task = api.task(number, "dispatch")
+    past = {"department": "dept-cg", "deadline": "2020-01-01T09:00:00+08:00"}
+    answer = api.complete("cd01", task["id"], past, status=400)
+    assert answer["fields"]["deadline"] == ["a deadline must lie in the future"]
+    assert api.case(number)["case"]["status"] == "registered"
+    ahead = (api.ctx.clock.now() + timedelta(days=2)).isoformat()
+    api.complete("cd01", task["id"], {"department": "dept-cg", "deadline": ahead})

@@ -9,7 +9,6 @@ from tests.processes.helpers import (
     after,
     child,
     fire_until_quiet,
-    later,
     ready,
     step,
 )
@@ -27,7 +26,7 @@ def _decide(ctx: GridcaseContext, conference: str) -> None:
         {
             "lead": "dept-cg",
             "co_handlers": ["dept-ga"],
-            "deadline": later(days=2),
+            "deadline": after(ctx, days=2),
             "minutes": "城管牵头清理，公安配合维持秩序",
         },
     )

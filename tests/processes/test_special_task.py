@@ -92,3 +92,19 @@ def test_bad_requests(ctx: GridcaseContext) -> None:
             load_actor(ctx, "sup-dh"),
             SpecialTaskRequest(area="339901002000000", rule="fire_escape_check"),
         )
+
+
+def test_the_district_command_centre_issues_special_tasks(ctx: GridcaseContext) -> None:
+    """It answered 403: only a supervisor could."""
+    detail = special_tasks.issue(
+        ctx,
+        load_actor(ctx, "cmd01"),
+        SpecialTaskRequest(
+            area=STREET1,
+            title="汛前排水口检查",
+            instructions="检查雨水口是否堵塞",
+            category="09",
+            deadline=ctx.clock.now() + timedelta(hours=8),
+        ),
+    )
+    assert len(ready(ctx, detail.case.number)) == 6

@@ -190,3 +190,14 @@ def test_every_expression_of_the_file_is_checked(registry: SpecRegistry, source)
     named = {(p.element_id, p.message.split(":")[0]) for p in problems}
     assert ("convene", "message payload") in named, problems
     assert ("o_flow", "condition") in named, problems
+
+
+def test_a_flow_from_nowhere_is_refused(registry: SpecRegistry, source) -> None:
+    """Accepted by validate and deploy until now (the flow was silently left out)."""
+    xml = source.xml.replace(
+        b'sourceRef="closed" targetRef="evaluate"', b'sourceRef="clsoed" targetRef="evaluate"', 1
+    )
+    problems = _problems(registry, xml, source.forms)
+    assert [(p.element_id, "'clsoed' names no element" in p.message) for p in problems] == [
+        ("flow_closed_to_evaluate", True)
+    ]

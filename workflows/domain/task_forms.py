@@ -4,6 +4,7 @@ the domain rules a schema cannot express."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema
@@ -69,6 +70,9 @@ def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]
 
 # Form fields that name departments (one, or a list): checked against the org tree.
 DEPARTMENT_FIELDS = ("department", "lead", "co_handlers", "invited", "whistle_departments")
+# Answers that set a deadline: it must lie ahead (a handling deadline of 2020 put the case
+# in supervision before the department could sign).
+DEADLINE_FIELDS = ("deadline", "new_deadline", "opinion_due")
 
 
 def answer_problems(
@@ -77,11 +81,17 @@ def answer_problems(
     directory: OrgDirectory,
     catalog: Catalog,
     category: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, list[str]]:
     """Rules a JSON schema cannot express, keyed by well-known form fields (a case that is
     at the top level cannot be escalated; departments must be departments; a corrected
-    category and event code must fit each other …); ``category`` is the case's now."""
+    category and event code must fit each other; a deadline lies after ``now`` …);
+    ``category`` is the case's now."""
     errors: dict[str, list[str]] = {}
+    for name in DEADLINE_FIELDS:
+        given = _instant(data.get(name))
+        if now is not None and given is not None and given <= now:
+            errors[name] = ["a deadline must lie in the future"]
     if data.get("decision") == "escalate" and top_review_level(directory, review_unit_key):
         errors["decision"] = ["already at the top level: cannot escalate further"]
     for name in DEPARTMENT_FIELDS:
@@ -104,6 +114,17 @@ def answer_problems(
     if service is not None and service not in catalog.categories:
         errors["service_category"] = [f"unknown category {service!r}"]
     return errors
+
+
+def _instant(value: Any) -> datetime | None:
+    """A date-time answer as an aware instant (the form checked its format)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def reclassified(

@@ -386,7 +386,7 @@ def _checked_answers(
     else:
         data = reclassified(data, case.category, case.event_code, ctx.catalog)
         problems = answer_problems(
-            data, case.review_unit_key, ctx.directory, ctx.catalog, case.category
+            data, case.review_unit_key, ctx.directory, ctx.catalog, case.category, uow.now()
         )
         errors = problems | errors
         errors = _duplicate_problems(uow, case, data) | errors
