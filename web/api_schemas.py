@@ -21,6 +21,12 @@ from web.security import context
 from workflows.services.accounts import MAX_TOKEN_DAYS, TOKEN_DAYS
 
 
+def _subject(value: Any) -> Any:
+    if isinstance(value, str) and value in context().directory:
+        return unit_ref(value)
+    return value
+
+
 def unit_ref(key: str | None) -> dict[str, Any] | None:
     """A unit key with its names, for display."""
     if not key:
@@ -133,6 +139,9 @@ class TaskSchema(Schema):
     completed_by = fields.Function(lambda v: v.task.completed_by)
     overdue = fields.Boolean()
     form = fields.Function(lambda v: v.task.form)
+    # What one of several parallel tasks is about (the department a rating is for): a unit
+    # with its names, or the plain value; null for a task without a subject.
+    subject = fields.Function(lambda v: _subject(v.task.properties.get("subject_value")))
     may_complete = fields.Boolean()
     case = fields.Function(lambda v: CaseSummarySchema().dump(v.case))
 

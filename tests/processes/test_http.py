@@ -66,7 +66,11 @@ def test_whistle_over_http(api: Api) -> None:
         "sd01",
         {"onsite_record": "联合执法", "resolved": True, "result": "已处置"},
     )
-    for task in _tasks(api, whistle, "rate"):
+    rates = _tasks(api, whistle, "rate")
+    # Parallel tasks say what each is about (the pages showed it; the API did not).
+    assert sorted(t["subject"]["key"] for t in rates) == ["dept-cg", "dept-ga"]
+    assert {t["subject"]["name_zh"] for t in rates} >= {"城市管理局"}
+    for task in rates:
         api.complete("sd01", task["id"], {"score": 4})
     assert [t["name"] for t in api.case(number)["current_tasks"]] == ["verify"]
     rows = api.get("sup01", "/api/v1/departments/assessment").get_json()["departments"]
