@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, g, request
 
-from web.api_schemas import NewTokenSchema, TokenSchema
+from web.api_schemas import IssuedTokenSchema, NewTokenSchema, TokenListSchema, TokenSchema
 from web.request_body import json_body
 from web.security import context, login_required
 from workflows.services import accounts
@@ -17,7 +19,7 @@ bp = Blueprint("api_accounts", __name__, url_prefix="/api/v1")
 def list_tokens():
     """Tokens (never their secret): one's own; administrators every one, or ``?username=``."""
     found = accounts.tokens_seen_by(context(), g.actor, request.args.get("username") or None)
-    return {"tokens": TokenSchema(many=True).dump(found)}
+    return TokenListSchema().dump({"tokens": found})
 
 
 @bp.post("/tokens")
@@ -29,7 +31,7 @@ def create_token():
     token, info = accounts.issue_token_as(
         context(), g.actor, body["username"] or g.actor.username, body["name"], body["days"]
     )
-    return {"token": token, **TokenSchema().dump(info)}, 201
+    return IssuedTokenSchema().dump({**asdict(info), "token": token}), 201
 
 
 @bp.delete("/tokens/<int:token_id>")

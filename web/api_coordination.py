@@ -6,7 +6,7 @@ from flask import Blueprint, g, request
 
 from web.api_schemas import (
     AssessmentQuerySchema,
-    AssessmentRowSchema,
+    AssessmentSchema,
     CaseDetailSchema,
     CaseSummarySchema,
     SensorAlertSchema,
@@ -43,4 +43,4 @@ def special_task():
 def department_assessment():
     since = AssessmentQuerySchema().load(request.args)["since"]
     rows = assessment.department_summary(context(), g.actor, since)
-    return {"departments": AssessmentRowSchema(many=True).dump(rows)}
+    return AssessmentSchema().dump({"departments": rows})

@@ -13,7 +13,7 @@ from web.api_schemas import (
     NotificationSchema,
     ReasonSchema,
 )
-from web.request_body import json_body
+from web.request_body import json_body, parse_flag
 from web.security import context, login_required
 from workflows.services import deadlines, notifications, supervision
 
@@ -55,7 +55,7 @@ def resume(number: str):
 @bp.get("/notifications")
 @login_required
 def list_notifications():
-    unread = request.args.get("unread", "").lower() in ("1", "true", "yes")
+    unread = parse_flag(request.args.get("unread"), "unread")
     found = notifications.for_actor(context(), g.actor, unread_only=unread)
     return jsonify(NotificationSchema(many=True).dump(found))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from web.api_schemas import CallerCaseSchema, CaseDetailSchema, HotlineCallSchema
+from web.api_schemas import CallerCasesSchema, CaseDetailSchema, HotlineCallSchema
 from web.request_body import json_body
 from web.security import context, login_required
 from workflows.services import hotline
@@ -17,7 +17,7 @@ bp = Blueprint("api_hotline", __name__, url_prefix="/api/v1/hotline")
 def callers():
     """The caller's earlier cases by phone number, newest first (at most 20)."""
     found = hotline.caller_history(context(), g.actor, request.args.get("phone", ""))
-    return {"cases": CallerCaseSchema(many=True).dump(found)}
+    return CallerCasesSchema().dump({"cases": found})
 
 
 @bp.post("/calls")

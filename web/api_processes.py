@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from web.api_schemas import DeployResultSchema, DeploySchema, ProcessSchema
+from web.api_schemas import DeployResultSchema, DeploySchema, MeSchema, ProcessSchema
 from web.openapi import openapi_document
 from web.request_body import json_body
 from web.security import context, login_required
@@ -79,7 +79,9 @@ def _version_fields(version) -> dict:
 def me():
     actor = g.actor
     grants = [{"role": r, "unit": u} for r, u in actor.grants]
-    return {"username": actor.username, "display_name": actor.display_name, "grants": grants}
+    return MeSchema().dump(
+        {"username": actor.username, "display_name": actor.display_name, "grants": grants}
+    )
 
 
 @bp.get("/openapi.json")

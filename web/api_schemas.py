@@ -517,3 +517,30 @@ class NewTokenSchema(Schema):
         load_default=TOKEN_DAYS,
         validate=validate.Range(min=1, max=MAX_TOKEN_DAYS),
     )
+
+
+class CallerCasesSchema(Schema):
+    cases = fields.List(fields.Nested(CallerCaseSchema))
+
+
+class GrantSchema(Schema):
+    role = fields.String()
+    unit = fields.String()
+
+
+class MeSchema(Schema):
+    username = fields.String()
+    display_name = fields.String()
+    grants = fields.List(fields.Nested(GrantSchema))
+
+
+class TokenListSchema(Schema):
+    tokens = fields.List(fields.Nested(TokenSchema))
+
+
+class IssuedTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "the secret, shown this once"})
+
+
+class AssessmentSchema(Schema):
+    departments = fields.List(fields.Nested(AssessmentRowSchema))

@@ -24,6 +24,8 @@ from workflows.domain.errors import (
     WorkflowStepError,
 )
 
+# Headers of an HTTP error kept when it is answered as JSON.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 # Where the app keeps its rate limiter (``web.throttle``).
 LIMITER = "gridcase_limiter"
 STATUS: dict[type[GridcaseError], int] = {
@@ -97,7 +99,12 @@ def handle_validation_error(err: ValidationError) -> tuple[Response | str, int]:
 def handle_http_error(err: HTTPException) -> Response | tuple[Response, int]:
     if _wants_json():
         body = {"error": err.name.replace(" ", ""), "message": err.description}
-        return jsonify(body), err.code or 500
+        response = jsonify(body)
+        response.status_code = err.code or 500
+        for name in KEPT_HEADERS:  # e.g. what a 405 allows, when a 429 lets in again
+            if name in (sent := err.get_response().headers):
+                response.headers[name] = sent[name]
+        return response
     if err.code in PAGE_TEXT:
         wait = _seconds_to_wait() if err.code == 429 else None
         message = _("Try again in %(minutes)s min.", minutes=-(-wait // 60)) if wait else ""

@@ -12,6 +12,9 @@ from web import api_schemas as schemas
 
 
 def _json(schema: str) -> dict[str, Any]:
+    """A JSON body of a component schema; ``[Name]``: a list of them."""
+    if schema.startswith("["):
+        return {"application/json": {"schema": {"type": "array", "items": schema[1:-1]}}}
     return {"application/json": {"schema": schema}}
 
 
@@ -35,6 +38,16 @@ def _op(
         op["requestBody"] = {"required": True, "content": _json(body)}
     if params:
         op["parameters"] = params
+    return op
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file_op(summary: str, media: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """A download: the file on 200, errors as JSON."""
+    op = _op(summary, None, params=params)
+    op["responses"]["200"]["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
     return op
 
 
@@ -76,10 +89,16 @@ def openapi_document() -> dict[str, Any]:
         "SensorIntake",
         "SpecialTaskCreate",
         "AssessmentRow",
+        "Assessment",
         "CasePage",
         "Duplicates",
         "Token",
+        "TokenList",
+        "IssuedToken",
         "NewToken",
+        "HotlineCall",
+        "CallerCases",
+        "Me",
     ):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     query_params = [
@@ -214,7 +233,7 @@ def openapi_document() -> dict[str, Any]:
     spec.path(
         "/api/v1/processes",
         operations={
-            "get": _op("Deployed processes, versions and instance counts", "Process"),
+            "get": _op("Deployed processes, versions and instance counts", "[Process]"),
             "post": _op(
                 "Check a BPMN file, or deploy it as the next version (422: problems by element)",
                 "DeployResult",
@@ -246,15 +265,51 @@ def openapi_document() -> dict[str, Any]:
             parameters=[_path_param("number")],
             operations={"post": _op(summary, "CaseDetail", body="Reason")},
         )
+    spec.path("/api/v1/me", operations={"get": _op("Who am I, with my role grants", "Me")})
+    spec.path("/api/v1/openapi.json", operations={"get": _op("This document (OpenAPI 3)", None)})
+    spec.path(
+        "/api/v1/hotline/calls",
+        operations={
+            "post": _op(
+                "A 12345 call (call-takers): answered directly, or a work order",
+                "CaseDetail",
+                "201",
+                body="HotlineCall",
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/hotline/callers",
+        operations={
+            "get": _op("A caller's earlier cases by phone", "CallerCases", params=[_query("phone")])
+        },
+    )
+    for kind, media in (("csv", "text/csv"), ("xlsx", XLSX)):
+        spec.path(
+            f"/api/v1/cases/export.{kind}",
+            operations={"get": _file_op(f"The case query as {kind.upper()}", media, query_params)},
+        )
+        spec.path(
+            f"/api/v1/indicators/export.{kind}",
+            operations={
+                "get": _file_op(
+                    f"An indicator table as {kind.upper()}",
+                    media,
+                    [_query(n) for n in ("from", "to", "by", "unit")],
+                )
+            },
+        )
     spec.path(
         "/api/v1/tokens",
         operations={
             "get": _op(
                 "API tokens (never their secret): one's own; administrators everyone's",
-                "Token",
+                "TokenList",
                 params=[_query("username")],
             ),
-            "post": _op("A new token, shown once in `token`", "Token", "201", body="NewToken"),
+            "post": _op(
+                "A new token, shown once in `token`", "IssuedToken", "201", body="NewToken"
+            ),
         },
     )
     spec.path(
@@ -266,7 +321,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/notifications",
         operations={
             "get": _op(
-                "My notices, newest first", "Notification", params=[_query("unread", "boolean")]
+                "My notices, newest first", "[Notification]", params=[_query("unread", "boolean")]
             ),
         },
     )
@@ -278,7 +333,7 @@ def openapi_document() -> dict[str, Any]:
     spec.path(
         "/api/v1/jobs/failed",
         operations={
-            "get": _op("Background jobs out of retries (supervisors)", "FailedJob"),
+            "get": _op("Background jobs out of retries (supervisors)", "[FailedJob]"),
         },
     )
     spec.path(
@@ -309,7 +364,7 @@ def openapi_document() -> dict[str, Any]:
         operations={
             "get": _op(
                 "Per department: whistle report-ins, late marks, missed conferences, ratings",
-                "AssessmentRow",
+                "Assessment",
                 params=[_query("since")],
             )
         },

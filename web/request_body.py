@@ -58,3 +58,15 @@ def json_field(name: str) -> Any:
 def files() -> dict[str, list[Upload]]:
     """Every file sent, by form field."""
     return {name: uploads(name) for name in request.files}
+
+
+def parse_flag(raw: str | None, name: str) -> bool:
+    """A yes/no query argument: absent or empty is no.
+
+    Raises: FieldErrors naming the argument for anything but true/false, 1/0, yes/no."""
+    value = (raw or "").strip().lower()
+    if value in ("", "false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise FieldErrors({name: ["true or false"]})
