@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from flask.testing import FlaskClient
 
-from tests.app_fixtures import Api
+from tests.app_fixtures import PASSWORD, Api
 from tests.images import png
 from tests.processes.helpers import GRID1, step
 from web import create_app
@@ -117,6 +117,13 @@ def test_report_follow_and_evaluate_by_the_link(api: Api) -> None:
     )
     assert "现在无法评价" in again.get_data(as_text=True)
     assert _case_of(api, token).satisfaction == "basically_satisfied"
+
+    # Staff see the photos by the step that brought them.
+    staff = _client(api)
+    staff.post("/login", data={"username": "cd01", "password": PASSWORD})
+    case_page = staff.get(f"/cases/{number}").get_data(as_text=True)
+    captions = re.findall(r"<figcaption>([^<]+)</figcaption>", case_page)
+    assert captions == ["已上报", "处置反馈"], captions
 
     # Links and photos that are not this report's.
     assert web.get("/t/not-a-token").status_code == 404

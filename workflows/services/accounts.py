@@ -99,9 +99,7 @@ def load_actor(ctx: GridcaseContext, username: str, epoch: int | None = None) ->
         return _actor(ctx, uow, user)
 
 
-def issue_token(
-    ctx: GridcaseContext, username: str, name: str, days: int = TOKEN_DAYS
-) -> str:
+def issue_token(ctx: GridcaseContext, username: str, name: str, days: int = TOKEN_DAYS) -> str:
     """Create an API token for a user, valid ``days`` days; the plain token is returned
     once and never stored.
 

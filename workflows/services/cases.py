@@ -94,6 +94,19 @@ class CaseDetail:
     def waiting_for(self) -> list[str]:
         return [a.message for a in self.awaited]
 
+    @property
+    def photos_by_step(self) -> list[tuple[str | None, list[Attachment]]]:
+        """The files grouped by the step that brought them, in the order they came: the
+        report's first (step None), then each step's under its title (处置 photos apart
+        from 核查 photos)."""
+        titles = {view.task.id: view.task.title for view in self.tasks}
+        groups: dict[str | None, list[Attachment]] = {}
+        for row in self.attachments:
+            groups.setdefault(titles.get(row.task_id or "") if row.task_id else None, []).append(
+                row
+            )
+        return list(groups.items())
+
 
 @dataclass(frozen=True)
 class Page:
