@@ -71,7 +71,9 @@ def bulk():
         return _render(status=400)
     results = overrides.bulk(numbers, operation)
     done = sum(r.ok for r in results)
-    flash(_("%(done)s of %(total)s cases changed", done=done, total=len(results)))
+    # Green only when every case changed; a partial or failed run says so in its colour.
+    tone = "message" if done == len(results) else ("warning" if done else "error")
+    flash(_("%(done)s of %(total)s cases changed", done=done, total=len(results)), tone)
     return _render(results)
 
 
