@@ -101,8 +101,9 @@ def handle_http_error(err: HTTPException) -> Response | tuple[Response, int]:
         body = {"error": err.name.replace(" ", ""), "message": err.description}
         response = jsonify(body)
         response.status_code = err.code or 500
+        sent = err.get_response().headers
         for name in KEPT_HEADERS:  # e.g. what a 405 allows, when a 429 lets in again
-            if name in (sent := err.get_response().headers):
+            if name in sent:
                 response.headers[name] = sent[name]
         return response
     if err.code in PAGE_TEXT:

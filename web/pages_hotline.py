@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from web.pages_work import coordinate
 from web.security import context, login_required
 from workflows.domain.errors import FieldErrors
-from workflows.services import hotline
+from workflows.services import hotline, map_data
 
 bp = Blueprint("hotline", __name__)
 
@@ -44,7 +44,7 @@ def desk():
         errors=errors,
         values=values,
         last=request.args.get("last"),
-        grids=hotline.grid_outlines(ctx),
+        grids=map_data.grid_outlines(ctx),
     ), (400 if errors else 200)
 
 

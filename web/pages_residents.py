@@ -22,7 +22,7 @@ from web.form_widgets import uploads
 from web.pages_work import coordinate
 from web.security import context, login_required, start_session
 from workflows.domain.errors import ConflictError, FieldErrors
-from workflows.services import hotline, residents
+from workflows.services import map_data, residents
 
 bp = Blueprint("residents", __name__)
 
@@ -54,7 +54,7 @@ def report():
         "resident_report.html",
         errors=errors,
         values=values,
-        grids=hotline.grid_outlines(ctx),
+        grids=map_data.grid_outlines(ctx),
     ), (400 if errors else 200)
 
 

@@ -238,7 +238,9 @@ class DashboardQuery:
         )
         found = {row.key: counts_of(row) for row in self.session.execute(stmt)}
         if source.rolled:
-            source.add_waiting(found, source.waiting_overdue(scope, [group])[group], measures)
+            source.add_waiting(
+                found, source.waiting_overdue(scope, [group], total=False)[group], measures
+            )
         return found
 
     def daily(self, scope: Scope, w: Window, zone: ZoneInfo) -> dict[date, dict[str, int]]:

@@ -43,7 +43,9 @@ class IndicatorQuery:
         )
         found = {row.key: counts_of(row) for row in self.session.execute(stmt)}
         if source.rolled:
-            source.add_waiting(found, source.waiting_overdue(scope, [group])[group], measures)
+            source.add_waiting(
+                found, source.waiting_overdue(scope, [group], total=False)[group], measures
+            )
         return found
 
     def mark_counts(self, scope: Scope, w: Window) -> dict[str, dict[str, float]]:

@@ -186,37 +186,40 @@ def _count_month(session: Session, month: date, grid: str | None) -> None:
 
 def _sum_days(session: Session, span: str, first: date, end: date, grid: str | None) -> None:
     """Replace the ``span`` rows of ``first`` (of one grid, or of all) by the sums of the
-    day rows in ``[first, end)``: per bucket for a month, over the categories for a
-    day total (whose category is empty; department marks have no such rows)."""
+    day rows in ``[first, end)``: per bucket for a month; over the categories for a day
+    total (its category left empty; department marks have no day totals)."""
+    day_total = span == DAY_TOTAL
     tables = [
         (
             IndicatorDay,
-            ("street_key", "community_key", "grid_key", "department_key", "category"),
+            ("street_key", "community_key", "grid_key", "department_key")
+            + (() if day_total else ("category",)),
+            {"category": ""} if day_total else {},
             (*ROLLED_COUNTS, "closing_hours"),
         ),
-        (MarkDay, ("grid_key", "case_department_key", "department_key", "kind"), ("n",)),
     ]
-    for table, keys, sums in tables if span == "month" else tables[:1]:
-        grouped = [k for k in keys if not (span == DAY_TOTAL and k == "category")]
+    if not day_total:
+        keys = ("grid_key", "case_department_key", "department_key", "kind")
+        tables.append((MarkDay, keys, {}, ("n",)))
+    for table, keys, fixed, sums in tables:
         old = delete(table).where(table.span == span, table.day == first)
         days = (
             select(
                 literal(span).label("span"),
                 literal(first).label("day"),
-                *(getattr(table, k) for k in grouped),
-                *([literal("")] if len(grouped) < len(keys) else []),
+                *(getattr(table, k) for k in keys),
+                *(literal(v).label(k) for k, v in fixed.items()),
                 *(func.sum(getattr(table, c)) for c in sums),
             )
             .where(table.span == "day", table.day >= first, table.day < end)
-            .group_by(*(getattr(table, k) for k in grouped))
+            .group_by(*(getattr(table, k) for k in keys))
         )
         if grid is not None:
             old = old.where(table.grid_key == grid)
             days = days.where(table.grid_key == grid)
         session.execute(old)
-        session.execute(
-            insert(table).from_select(["span", "day", *grouped, *keys[len(grouped) :], *sums], days)
-        )
+        columns = ["span", "day", *keys, *fixed, *sums]
+        session.execute(insert(table).from_select(columns, days))
 
 
 def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) -> None:

@@ -74,20 +74,21 @@ class CaseCounts:
         return and_(scope.clause(), every["reported"] | every["due_to_close"])
 
     def waiting_overdue(
-        self, scope: Scope, groups: Sequence[str] = ()
+        self, scope: Scope, groups: Sequence[str] = (), *, total: bool = True
     ) -> dict[str | None, dict[Any, int]]:
         """Registered cases of the window still waiting past their deadline (what a rolled
-        ``overdue`` lacks): in all (under None, key None) and per value of each grouping —
-        on PostgreSQL in one pass (grouping sets), on SQLite a query per grouping. Empty
-        when the counts come from the cases."""
+        ``overdue`` lacks): in all (under None, key None; unless not ``total``) and per
+        value of each grouping — on PostgreSQL in one pass (grouping sets), on SQLite a
+        query per part. Empty when the counts come from the cases."""
         if not self.rolled:
             return {}
         late = and_(scope.clause(), waiting_late(self.w))
         keys = [GROUP_COLUMNS[g].label(f"key_{i}") for i, g in enumerate(groups)]
         if self.session.get_bind().dialect.name != "postgresql" or not keys:
-            found: dict[str | None, dict[Any, int]] = {
-                None: {None: int(self.session.scalar(select(func.count()).where(late)) or 0)}
-            }
+            found: dict[str | None, dict[Any, int]] = {}
+            if total:
+                counted = self.session.scalar(select(func.count()).where(late))
+                found[None] = {None: int(counted or 0)}
             for group, key in zip(groups, keys, strict=True):
                 stmt = select(key, func.count()).where(late).group_by(key)
                 found[group] = {row[0]: int(row[1]) for row in self.session.execute(stmt)}
@@ -100,9 +101,11 @@ class CaseCounts:
                 func.count().label("n"),
             )
             .where(late)
-            .group_by(func.grouping_sets(tuple_(), *(tuple_(c) for c in columns)))
+            .group_by(
+                func.grouping_sets(*([tuple_()] if total else []), *(tuple_(c) for c in columns))
+            )
         )
-        found = {None: {None: 0}, **{g: {} for g in groups}}
+        found = {**({None: {None: 0}} if total else {}), **{g: {} for g in groups}}
         for row in self.session.execute(stmt):
             values = row._mapping
             which = next((i for i in range(len(groups)) if values[f"grouped_{i}"] == 0), None)

@@ -107,6 +107,11 @@ def issue_token(ctx: GridcaseContext, username: str, name: str, days: int = TOKE
         AuthenticationError: unknown user.
         FieldErrors: a lifetime outside 1 … ``MAX_TOKEN_DAYS`` days, or no name.
     """
+    return _issue(ctx, username, name, days)[0]
+
+
+def _issue(ctx: GridcaseContext, username: str, name: str, days: int) -> tuple[str, TokenInfo]:
+    """:func:`issue_token`, with how the new token is listed."""
     errors: dict[str, list[str]] = {}
     if not 1 <= days <= MAX_TOKEN_DAYS:
         errors["days"] = [f"a token lives 1 to {MAX_TOKEN_DAYS} days"]
@@ -120,17 +125,16 @@ def issue_token(ctx: GridcaseContext, username: str, name: str, days: int = TOKE
             raise AuthenticationError(f"unknown user {username!r}")
         token, digest = new_token()
         now = uow.now()
-        uow.users.add_token(
-            ApiToken(
-                user_id=user.id,
-                name=name.strip(),
-                token_hash=digest,
-                created_at=now,
-                expires_at=now + timedelta(days=days),
-            )
+        row = ApiToken(
+            user_id=user.id,
+            name=name.strip(),
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
         )
+        uow.users.add_token(row)
         uow.commit()
-        return token
+        return token, TokenInfo.of(row, username)
 
 
 @dataclass(frozen=True)
@@ -217,11 +221,7 @@ def issue_token_as(
 
     Raises: ForbiddenError; FieldErrors; AuthenticationError for an unknown user."""
     _may_manage(ctx, actor, username)
-    token = issue_token(ctx, username, name, days)
-    with ctx.uow() as uow:
-        found = uow.users.by_token_hash(token_hash(token))
-        assert found is not None
-        return token, TokenInfo.of(found[1], username)
+    return _issue(ctx, username, name, days)
 
 
 def revoke_token_as(ctx: GridcaseContext, actor: Actor, token_id: int) -> TokenInfo:

@@ -102,9 +102,8 @@ class CaseDetail:
         titles = {view.task.id: view.task.title for view in self.tasks}
         groups: dict[str | None, list[Attachment]] = {}
         for row in self.attachments:
-            groups.setdefault(titles.get(row.task_id or "") if row.task_id else None, []).append(
-                row
-            )
+            step = titles.get(row.task_id) if row.task_id else None
+            groups.setdefault(step, []).append(row)
         return list(groups.items())
 
 

@@ -76,7 +76,7 @@ def take_call(ctx: GridcaseContext, actor: Actor, call: Call) -> cases.CaseDetai
         reporter_phone=normalized_phone(call.caller_phone),
     )
     errors: dict[str, list[str]] = {}
-    if not is_phone(call.caller_phone):
+    if not call.caller_phone.strip():  # the form of the number is checked with the case
         errors["caller_phone"] = ["a phone number, digits only"]
     if call.answer is not None and not call.answer.strip():
         errors["answer"] = ["write the answer given to the caller"]
@@ -84,8 +84,11 @@ def take_call(ctx: GridcaseContext, actor: Actor, call: Call) -> cases.CaseDetai
         check_new_case(ctx, new)
         grid = locate(ctx, new)
     except FieldErrors as err:
-        # The caller's phone has its own check above, under the desk's field name.
-        errors = {k: v for k, v in err.fields.items() if k != "reporter_phone"} | errors
+        # The reporter's phone is the caller's, under the desk's field name.
+        found = dict(err.fields)
+        if "reporter_phone" in found:
+            found["caller_phone"] = found.pop("reporter_phone")
+        errors = found | errors
     if errors:
         raise FieldErrors(errors)
     review = first_review(ctx.directory, ctx.catalog, grid.key, CHANNEL, new.category)
@@ -132,12 +135,3 @@ def caller_history(ctx: GridcaseContext, actor: Actor, phone: str) -> Sequence[C
         raise FieldErrors({"phone": ["a phone number, digits only"]})
     with ctx.uow() as uow:
         return uow.cases.by_phone(number, limit=20)
-
-
-def grid_outlines(ctx: GridcaseContext) -> list[dict[str, object]]:
-    """Every grid's key, name and boundary, for the desk's map (where a call is about)."""
-    return [
-        {"key": g.key, "name": g.name_zh, "boundary": g.boundary}
-        for g in ctx.directory.grids()
-        if g.boundary
-    ]

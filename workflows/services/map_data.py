@@ -185,3 +185,13 @@ def _point(ctx: GridcaseContext, place: CasePlace) -> Point | None:
         lon,
         approximate,
     )
+
+
+def grid_outlines(ctx: GridcaseContext) -> list[dict[str, object]]:
+    """Every grid's key, name and boundary, for a map to pick a place on (the hotline
+    desk, the residents' report page)."""
+    return [
+        {"key": g.key, "name": g.name_zh, "boundary": g.boundary}
+        for g in ctx.directory.grids()
+        if g.boundary
+    ]

@@ -144,10 +144,29 @@ def _by_token(uow: CaseUnitOfWork, token: str) -> Case:
     return found
 
 
-def _tracking(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case) -> Tracking:
+def _followed(uow: CaseUnitOfWork, case: Case) -> tuple[Case, Sequence[TaskRecord]]:
+    """The case that carries the work (the reported one, or the one it was merged into)
+    and that case's steps."""
     followed = uow.cases.get(case.duplicate_of_id) if case.duplicate_of_id else case
     tasks = uow.tasks.for_instance(followed.instance_id) if followed.instance_id else ()
-    by_task = {t.id: t for t in tasks}
+    return followed, tasks
+
+
+def _shown_files(
+    uow: CaseUnitOfWork, case: Case, followed: Case, tasks: Sequence[TaskRecord]
+) -> tuple[list[Attachment], list[Attachment]]:
+    """The photos the link shows: before (the reports') and after (the result's)."""
+    files = [*uow.attachments.for_case(case.id)]
+    if followed is not case:
+        files += uow.attachments.for_case(followed.id)
+    milestones = {t.id: t.properties.get("milestone") for t in tasks}
+    before = [f for f in files if f.task_id is None]
+    after = [f for f in files if f.task_id and milestones.get(f.task_id) in AFTER]
+    return before, after
+
+
+def _tracking(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case) -> Tracking:
+    followed, tasks = _followed(uow, case)
     show_names = ctx.catalog.residents.show_staff_names
     done = sorted(
         (t for t in tasks if t.state == "completed" and t.completed_at is not None),
@@ -163,15 +182,7 @@ def _tracking(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case) -> Tracking
         )
         for t in done
     ]
-    files = [*uow.attachments.for_case(case.id)]
-    if followed is not case:
-        files += uow.attachments.for_case(followed.id)
-    before = [f for f in files if f.task_id is None]
-    after = [
-        f
-        for f in files
-        if f.task_id in by_task and by_task[f.task_id].properties.get("milestone") in AFTER
-    ]
+    before, after = _shown_files(uow, case, followed, tasks)
     evaluation = _evaluation(tasks)
     schema = None
     if evaluation is not None and evaluation.form:
@@ -204,8 +215,7 @@ def evaluate(ctx: GridcaseContext, token: str, answers: Mapping[str, Any]) -> Tr
     """
     with ctx.uow() as uow:
         case = _by_token(uow, token)
-        followed = uow.cases.get(case.duplicate_of_id) if case.duplicate_of_id else case
-        tasks = uow.tasks.for_instance(followed.instance_id) if followed.instance_id else ()
+        followed, tasks = _followed(uow, case)
         record = _evaluation(tasks)
         if record is None:
             raise ConflictError("there is nothing to evaluate now")
@@ -220,8 +230,9 @@ def photo(ctx: GridcaseContext, token: str, attachment_id: int) -> tuple[Attachm
     Raises: NotFoundError for an unknown link or a file the page does not show.
     """
     with ctx.uow() as uow:
-        shown = _tracking(ctx, uow, _by_token(uow, token))
-    for row in [*shown.before, *shown.after]:
+        case = _by_token(uow, token)
+        before, after = _shown_files(uow, case, *_followed(uow, case))
+    for row in [*before, *after]:
         if row.id == attachment_id:
             return row, ctx.files.path(row.stored_as)
     raise NotFoundError("no such photo for this report")
