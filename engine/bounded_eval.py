@@ -96,7 +96,7 @@ class BoundedEval(simpleeval.EvalWithCompoundTypes):
         """The attribute as simpleeval would give it (its dunder and safety checks)."""
         holder = ast.Name(id="_owner_", ctx=ast.Load())
         saved = self.names
-        self.names = {"_owner_": owner} if isinstance(saved, dict) else saved
+        self.names = {"_owner_": owner}
         try:
             return self._eval_attribute(ast.Attribute(value=holder, attr=node.attr, ctx=node.ctx))
         finally:
