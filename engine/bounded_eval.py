@@ -6,7 +6,8 @@ still took the service down: ``4000000**4000000`` held the interpreter for a min
 8 GB. Here every operation that can grow a value is checked *before* it runs where the size
 can be known (powers, products and shifts of integers, padding and replacing methods, format
 widths), every value is measured after, and one evaluation has a budget of steps and of
-elements made. Expressions are pure: a method that changes its object is refused.
+elements made, and of time (the step and size limits keep it far below the budget; the
+clock is the last guard). Expressions are pure: a method that changes its object is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import ast
 import math
 import re
 import string
+import time
 from collections.abc import Sized
 from typing import Any
 
@@ -26,6 +28,8 @@ MAX_SIZE = 100_000  # characters or items of one value
 MAX_DIGITS = 4_300  # of one integer (Python's own limit for int ↔ str)
 MAX_ELEMENTS = 1_000_000  # characters and items made by one evaluation, in all
 MAX_STEPS = 200_000  # nodes evaluated by one evaluation (loops in comprehensions)
+MAX_SECONDS = 1.0  # of one evaluation, read every CLOCK_EVERY steps
+CLOCK_EVERY = 256
 MUTATING = frozenset(
     {
         "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
@@ -45,11 +49,14 @@ class BoundedEval(simpleeval.EvalWithCompoundTypes):
         super().__init__(*args, **kwargs)
         self._steps = 0
         self._made = 0
+        self._deadline = time.monotonic() + MAX_SECONDS
 
     def _eval(self, node: ast.AST) -> Any:
         self._steps += 1
         if self._steps > MAX_STEPS:
             raise ScriptError(f"the expression takes more than {MAX_STEPS} steps")
+        if self._steps % CLOCK_EVERY == 0 and time.monotonic() > self._deadline:
+            raise ScriptError(f"the expression takes more than {MAX_SECONDS:g} s")
         if isinstance(node, ast.BinOp):
             return self._measured(self._binop(node))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):

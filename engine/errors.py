@@ -67,3 +67,8 @@ class WorkflowStepError(GridcaseError):
     def __init__(self, message: str, element_id: str | None = None):
         self.element_id = element_id
         super().__init__(message)
+
+
+class DatabaseUnavailable(GridcaseError):
+    """The database could not be reached (restarting, unreachable, locked for too long):
+    nothing of the transaction was committed, and trying again shortly is right."""

@@ -37,6 +37,8 @@ class JobQueue(Protocol):
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None: ...
 
+    def enqueue_once(self, name: str, *args: Any, job_id: str) -> bool: ...
+
     def failed(self, limit: int = 100) -> list[FailedJob]: ...
 
     def backlog(self) -> int: ...
@@ -98,6 +100,14 @@ class RQJobQueue:
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
         self.queue.enqueue(f"{self.module}.{name}", *args, job_id=job_id, retry=RETRY, result_ttl=0)
 
+    def enqueue_once(self, name: str, *args: Any, job_id: str) -> bool:
+        """Enqueue unless a job of that id is known in any state (waiting, running, failed:
+        a failed one waits for an administrator's retry); True when queued."""
+        if self.queue.fetch_job(job_id) is not None:
+            return False
+        self.enqueue(name, *args, job_id=job_id)
+        return True
+
     def backlog(self) -> int:
         """Jobs waiting in the queue."""
         return self.queue.count
@@ -154,6 +164,7 @@ class InlineJobQueue:
         self._failures: deque[FailedJob] = deque(maxlen=100)
         self._retryable: dict[str, tuple[Callable[..., Any], ...]] = {}
         self._pending = 0
+        self._known: set[str] = set()  # ids of jobs queued, running or failed
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
         return None
@@ -163,7 +174,16 @@ class InlineJobQueue:
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
         self._pending += 1
-        self._pool.submit(self._run_job, self.handlers[name], *args)
+        if job_id:
+            self._known.add(job_id)
+        self._pool.submit(self._run_job, job_id, self.handlers[name], *args)
+
+    def enqueue_once(self, name: str, *args: Any, job_id: str) -> bool:
+        """Enqueue unless a job of that id is queued, running or failed in this process."""
+        if job_id in self._known:
+            return False
+        self.enqueue(name, *args, job_id=job_id)
+        return True
 
     def backlog(self) -> int:
         return self._pending
@@ -179,7 +199,7 @@ class InlineJobQueue:
             return False
         self._failures = deque((f for f in self._failures if f.id != job_id), maxlen=100)
         self._pending += 1
-        self._pool.submit(self._run_job, *job)
+        self._pool.submit(self._run_job, None, *job)
         return True
 
     def start(self) -> None:
@@ -196,15 +216,17 @@ class InlineJobQueue:
         while not self._stop.wait(self.interval):
             self._run(self.poll)
 
-    def _run_job(self, func: Callable[..., Any], *args: Any) -> None:
+    def _run_job(self, job_id: str | None, func: Callable[..., Any], *args: Any) -> None:
         try:
-            self._run(func, *args)
+            if self._run(func, *args) and job_id:
+                self._known.discard(job_id)
         finally:
             self._pending -= 1
 
-    def _run(self, func: Callable[..., Any], *args: Any) -> None:
+    def _run(self, func: Callable[..., Any], *args: Any) -> bool:
         try:
             func(*args)
+            return True
         except Exception as err:  # the in-process worker must outlive a failing job
             name = getattr(func, "__name__", repr(func))
             log.exception("background job %s failed", name)
@@ -213,3 +235,4 @@ class InlineJobQueue:
             self._retryable[failure.id] = (func, *args)
             kept = {f.id for f in self._failures}
             self._retryable = {k: job for k, job in self._retryable.items() if k in kept}
+            return False

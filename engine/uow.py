@@ -14,12 +14,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock, SystemClock
-from engine.errors import ConflictError
+from engine.errors import ConflictError, DatabaseUnavailable
 from engine.repositories import (
     InstanceRepository,
     JournalRepository,
@@ -64,6 +64,8 @@ class UnitOfWork:
         self.session.close()
         if not self._committed:
             _run_all(self._on_rollback, "undo after rollback")
+        if isinstance(exc, DBAPIError) and _connection_lost(exc):
+            raise DatabaseUnavailable("the database cannot be reached; nothing was saved") from exc
 
     def now(self) -> datetime:
         """The unit of work's clock: what every row written in it is stamped with."""
@@ -100,6 +102,12 @@ class UnitOfWork:
             if "could not serialize" in str(err) or "deadlock" in str(err):
                 raise ConflictError("concurrent change; reload and retry") from err
             raise
+
+
+def _connection_lost(err: DBAPIError) -> bool:
+    """The pool has dropped the connection, or it could not be had at all; any other
+    database error is a bug and stays one."""
+    return err.connection_invalidated or isinstance(err, OperationalError | InterfaceError)
 
 
 def _run_all(callbacks: list[Callback], what: str) -> None:

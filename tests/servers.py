@@ -86,20 +86,38 @@ class PostgresServer:
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def stop(self) -> None:
+    def start(self) -> None:
+        """Start the server on its data directory and port; wait until it answers."""
+        root = self.data_dir.parent
+        opts = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {root / 'sock'} -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        log = root / "server.log"
         subprocess.run(
-            [
-                *_as_owner(),
-                str(self.bin_dir / "pg_ctl"),
-                "-D",
-                str(self.data_dir),
-                "-m",
-                "immediate",
-                "stop",
-            ],
+            [*self._pg_ctl(), "-l", str(log), "-o", opts, "-w", "-t", "30", "start"],
+            check=False,
+            capture_output=True,
+        )
+        _wait(
+            lambda: _pg_ready(self.port),
+            30,
+            lambda: log.read_text()[-2000:] if log.exists() else "",
+        )
+
+    def halt(self, mode: str = "immediate") -> None:
+        """Stop the server, keeping its data (``start`` brings it back)."""
+        subprocess.run(
+            [*self._pg_ctl(), "-m", mode, "stop"],
             capture_output=True,
             check=False,
         )
+
+    def _pg_ctl(self) -> list[str]:
+        return [*_as_owner(), str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir)]
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 
@@ -133,31 +151,8 @@ def start_postgres(base_dir: Path) -> PostgresServer:
         capture_output=True,
     )
     port = free_port()
-    opts = (
-        f"-p {port} -c listen_addresses=127.0.0.1 -k {sock} -c fsync=off "
-        "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
-    )
-    log = root / "server.log"
-    subprocess.run(
-        [
-            *owner,
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(log),
-            "-o",
-            opts,
-            "-w",
-            "-t",
-            "30",
-            "start",
-        ],
-        check=False,
-        capture_output=True,
-    )
     server = PostgresServer(data, port, bin_dir)
-    _wait(lambda: _pg_ready(port), 30, lambda: log.read_text()[-2000:] if log.exists() else "")
+    server.start()
     server.create_database("gridcase")
     return server
 
@@ -195,12 +190,12 @@ class RedisServer:
             self.process.kill()
 
 
-def start_redis(base_dir: Path) -> RedisServer:
-    """A private redis-server on a free loopback port, no persistence."""
+def start_redis(base_dir: Path, port: int | None = None) -> RedisServer:
+    """A private redis-server on a loopback port (a free one unless given), no persistence."""
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError("redis-server not found; `make test` installs it with apt")
-    port = free_port()
+    port = port or free_port()
     workdir = Path(base_dir) / "redis"
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(

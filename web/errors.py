@@ -16,6 +16,7 @@ from workflows.domain.errors import (
     BpmnValidationError,
     CatalogError,
     ConflictError,
+    DatabaseUnavailable,
     FieldErrors,
     ForbiddenError,
     GridcaseError,
@@ -38,6 +39,7 @@ STATUS: dict[type[GridcaseError], int] = {
     ScriptError: 422,
     WorkflowStepError: 422,
     CatalogError: 500,
+    DatabaseUnavailable: 503,
 }
 
 
@@ -78,21 +80,29 @@ PAGE_TEXT = {
     422: _l("This could not be done."),
     429: _l("Too many requests from this address: please wait a while and try again."),
     500: _l("Something went wrong on our side; please try again later."),
+    503: _l("The database cannot be reached just now; nothing was saved. Try again shortly."),
 }
+# Seconds a client is asked to wait when the database is away (a restart takes a few).
+DATABASE_RETRY_AFTER = 5
 PAGE_SHOWS_DETAIL = frozenset({400, 409, 422})
 
 
-def handle_gridcase_error(err: GridcaseError) -> tuple[Response | str, int]:
+def handle_gridcase_error(err: GridcaseError) -> Response:
     status = _status_of(err)
     if _wants_json():
-        return jsonify(_body(err)), status
-    detail = str(err) if status in PAGE_SHOWS_DETAIL else ""
-    return render_template(
-        "error.html", status=status, text=PAGE_TEXT.get(status, PAGE_TEXT[500]), message=detail
-    ), status
+        response = jsonify(_body(err))
+    else:
+        detail = str(err) if status in PAGE_SHOWS_DETAIL else ""
+        text = PAGE_TEXT.get(status, PAGE_TEXT[500])
+        response = Response(render_template("error.html", status=status, text=text, message=detail))
+    response.status_code = status
+    if isinstance(err, DatabaseUnavailable):
+        current_app.logger.warning("database unavailable: %s", err.__cause__)
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
 
 
-def handle_validation_error(err: ValidationError) -> tuple[Response | str, int]:
+def handle_validation_error(err: ValidationError) -> Response:
     return handle_gridcase_error(FieldErrors(flatten(err.messages)))
 
 

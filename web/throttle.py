@@ -28,6 +28,12 @@ def init_app(app: Flask, redis_url: str | None) -> Limiter:
     """The app's limiter with every limit applied; call after the blueprints are registered."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis away: count in this process's memory meanwhile instead of failing the request.
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter = Limiter(get_remote_address, app=app)
     app.extensions[LIMITER] = limiter
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine import bounded_eval
 from engine.errors import ScriptError
 from engine.script_sandbox import RestrictedEnvironment, check_expression, parse_script
 
@@ -130,3 +131,16 @@ def test_huge_or_deep_expressions_are_refused_at_deploy(expression: str) -> None
     with pytest.raises(ScriptError) as err:
         check_expression(expression)
     assert "characters" in str(err.value) or "nested too deeply" in str(err.value)
+
+
+def test_an_evaluation_has_a_time_budget(
+    env: RestrictedEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last guard behind the step and size limits: an evaluation still running when its
+    time budget is spent stops with a clear error. The budget is set to nothing here rather
+    than waited for."""
+    monkeypatch.setattr(bounded_eval, "MAX_SECONDS", -1.0)
+    assert env.evaluate("len([1, 2])", {}) == 2  # too short to read the clock
+    with pytest.raises(ScriptError) as err:
+        env.evaluate("[x for x in [0] * 999]", {})
+    assert "takes more than" in str(err.value)

@@ -204,12 +204,22 @@ class Case(Base):
 class Notification(Base):
     """A notice for everyone holding ``role`` in ``unit_key`` (or for one ``username``).
 
-    The row is the in-app channel; outbound channels (webhook …) deliver it by RQ jobs and
-    record the outcome in ``deliveries``.
+    The row is the in-app channel and the outbox of the others: ``pending_channels`` names
+    the outbound channels (webhook …) that have not delivered it yet, written in the
+    transaction that raised the notice. Jobs deliver it and record the outcome in
+    ``deliveries``; the worker's sweep re-sends what Redis lost.
     """
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_recipient", "role", "unit_key", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_recipient", "role", "unit_key", "created_at"),
+        Index(
+            "ix_notifications_pending",
+            "created_at",
+            postgresql_where=text("pending_channels <> ''"),
+            sqlite_where=text("pending_channels <> ''"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -222,6 +232,7 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pending_channels: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class ExtensionRequest(Base):

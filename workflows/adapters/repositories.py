@@ -311,6 +311,16 @@ class NotificationRepository:
         stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
         return self.session.scalars(stmt).all()
 
+    def pending(self, stored_before: datetime, limit: int = 500) -> Sequence[Notification]:
+        """Notices stored before the time that some outbound channel has not delivered."""
+        stmt = (
+            select(Notification)
+            .where(Notification.pending_channels != "", Notification.created_at < stored_before)
+            .order_by(Notification.created_at)
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
     def for_case(self, case_id: int) -> Sequence[Notification]:
         stmt = select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
         return self.session.scalars(stmt).all()

@@ -29,7 +29,7 @@ from workflows.domain.milestones import Before, stamp
 from workflows.domain.statuses import derive_status, is_closed
 from workflows.services.context import GridcaseContext
 from workflows.services.handoffs import route_message
-from workflows.services.notifications import add_notices
+from workflows.services.notifications import add_notices, delivery_job_id
 
 # A chain of messages longer than this is a loop in the diagrams.
 MAX_HANDOFFS = 20
@@ -94,7 +94,8 @@ def _dispatch(
         jobs.wake_at(instance_id, due)  # type: ignore[arg-type]
     for channel in channels:
         for notice in notices:
-            jobs.enqueue("deliver_notification", notice.id, channel)
+            job_id = delivery_job_id(notice.id, channel)
+            jobs.enqueue("deliver_notification", notice.id, channel, job_id=job_id)
 
 
 def apply_transition(

@@ -1,9 +1,15 @@
 """Notices raised by timers, supervision and requests: stored for the in-app inbox in the
-transaction that raised them, pushed through outbound channels by jobs after it commits."""
+transaction that raised them, pushed through outbound channels by jobs after it commits.
+
+The notice row is the outbox: it names the channels still to deliver it, so a notice whose
+job Redis lost (stopped, flushed) is sent by the worker's sweep once Redis is back. Delivery
+is at least once — a worker killed between the send and its record sends again — and each
+payload carries the notice's ``id`` for the receiver to recognise a repeat."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from workflows.adapters.channels import outbound_channels
 from workflows.adapters.models import Case, Notification
@@ -12,6 +18,9 @@ from workflows.domain.case_events import Recipient
 from workflows.domain.errors import ForbiddenError
 from workflows.domain.permissions import Actor
 from workflows.services.context import GridcaseContext
+
+# How long a notice's delivery is left to its own job before the sweep sends it again.
+OUTBOX_GRACE = timedelta(seconds=10)
 
 
 def add_notices(
@@ -25,6 +34,7 @@ def add_notices(
     """Store one notice per recipient (duplicates removed) in the current transaction,
     titled as the catalog's event says."""
     title = ctx.catalog.event(kind).title_zh.format(number=case.number)
+    pending = ",".join(outbound_channels(ctx.settings))
     notices = []
     for r in dict.fromkeys(recipients):
         notice = Notification(
@@ -36,6 +46,7 @@ def add_notices(
             title=title,
             body=body or case.title,
             created_at=uow.now(),
+            pending_channels=pending,
         )
         uow.notifications.add(notice)
         notices.append(notice)
@@ -60,11 +71,19 @@ def mark_read(ctx: GridcaseContext, actor: Actor, notification_id: int) -> Notif
         return notice
 
 
+def delivery_job_id(notification_id: int, channel: str) -> str:
+    """One job per notice and channel: the sweep does not queue a second one beside it."""
+    return f"gridcase-notice-{notification_id}-{channel}"
+
+
 def deliver(ctx: GridcaseContext, notification_id: int, channel_name: str) -> None:
-    """Send one stored notice through one channel and record the outcome on the notice."""
+    """Send one stored notice through one channel and record the outcome on the notice;
+    nothing to do when that channel has delivered it already."""
     channel = outbound_channels(ctx.settings)[channel_name]
     with ctx.uow() as uow:
         notice = uow.notifications.get(notification_id)
+        if channel.name not in _channels(notice):
+            return
         payload = {
             "id": notice.id,
             "kind": notice.kind,
@@ -81,4 +100,24 @@ def deliver(ctx: GridcaseContext, notification_id: int, channel_name: str) -> No
         notice = uow.notifications.get(notification_id)
         record = {**outcome, "at": uow.now().isoformat()}
         notice.deliveries = {**notice.deliveries, channel.name: record}
+        notice.pending_channels = ",".join(c for c in _channels(notice) if c != channel.name)
         uow.commit()
+
+
+def resend_pending(ctx: GridcaseContext, grace: timedelta) -> int:
+    """Queue again every delivery still pending ``grace`` after its notice was stored whose
+    job is gone (Redis stopped or flushed before it ran); the number queued."""
+    with ctx.uow() as uow:
+        pending = [(n.id, _channels(n)) for n in uow.notifications.pending(uow.now() - grace)]
+    queued = 0
+    for notification_id, channels in pending:
+        for channel in channels:
+            job_id = delivery_job_id(notification_id, channel)
+            queued += ctx.jobs.enqueue_once(
+                "deliver_notification", notification_id, channel, job_id=job_id
+            )
+    return queued
+
+
+def _channels(notice: Notification) -> list[str]:
+    return [c for c in notice.pending_channels.split(",") if c]

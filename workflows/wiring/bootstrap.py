@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import inspect
 
 from engine.clock import Clock, SystemClock
@@ -78,8 +80,17 @@ def build_context(
 def _job_queue(settings: Settings) -> JobQueue:
     """RQ over Redis when ``redis_url`` is set, else the in-process queue."""
     if settings.redis_url:
-        return RQJobQueue(Redis.from_url(settings.redis_url), JOBS_MODULE)
+        return RQJobQueue(redis_client(settings.redis_url), JOBS_MODULE)
     return InlineJobQueue(handlers={}, poll=lambda: None, interval=POLL_SECONDS)
+
+
+def redis_client(url: str) -> Redis:
+    """A client that fails at once when Redis is away, without retrying: nothing on the
+    request path waits for Redis (timers and notices are in the database, and the worker's
+    sweep queues what could not be queued)."""
+    return Redis.from_url(
+        url, socket_connect_timeout=1, socket_timeout=2, retry=Retry(NoBackoff(), 0)
+    )
 
 
 def _bind_inline_handlers(queue: InlineJobQueue, ctx: GridcaseContext) -> None:
@@ -87,7 +98,12 @@ def _bind_inline_handlers(queue: InlineJobQueue, ctx: GridcaseContext) -> None:
         fire_timers=lambda instance_id: timers.fire(ctx, instance_id),
         deliver_notification=lambda nid, channel: notifications.deliver(ctx, nid, channel),
     )
-    queue.poll = lambda: timers.fire_all_due(ctx)
+
+    def poll() -> None:
+        timers.fire_all_due(ctx)
+        notifications.resend_pending(ctx, notifications.OUTBOX_GRACE)
+
+    queue.poll = poll
 
 
 def start_embedded_worker(ctx: GridcaseContext) -> bool:

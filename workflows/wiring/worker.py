@@ -21,7 +21,7 @@ from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 
 from engine.job_queue import QUEUE_NAME
-from workflows.services import timers
+from workflows.services import notifications, timers
 from workflows.services.context import GridcaseContext
 from workflows.wiring import jobs
 
@@ -56,6 +56,9 @@ def _sweep_forever(ctx: GridcaseContext, stop: threading.Event) -> None:
             found = timers.sweep(ctx, SWEEP_GRACE)
             if found:
                 log.info("sweep enqueued %d overdue timer(s)", found)
+            resent = notifications.resend_pending(ctx, notifications.OUTBOX_GRACE)
+            if resent:
+                log.info("sweep re-sent %d notice deliveries", resent)
         except Exception:  # keep sweeping through database or Redis hiccups
             log.exception("timer sweep failed")
 
