@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, current_app, g, jsonify
 
 from web.api_schemas import DeployResultSchema, DeploySchema, MeSchema, ProcessSchema
 from web.openapi import openapi_document
@@ -86,4 +86,4 @@ def me():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(current_app))
