@@ -15,7 +15,7 @@ from workflows.demo import PASSWORD as DEMO_PASSWORD
 from workflows.demo import seed_demo_cases, seed_demo_org
 from workflows.domain.bpmn_contract import bpmn_properties
 from workflows.domain.catalog import Catalog
-from workflows.domain.errors import BpmnValidationError, GridcaseError
+from workflows.domain.errors import BpmnValidationError, FieldErrors, GridcaseError, NotFoundError
 from workflows.services import accounts, processes
 from workflows.services.context import GridcaseContext
 from workflows.wiring import database
@@ -184,6 +184,18 @@ def users() -> None:
         for user in uow.users.all():
             grants = ", ".join(f"{g.role}@{g.unit_key}" for g in uow.users.grants(user.id))
             click.echo(f"{user.username:10} {user.display_name:12} {grants}")
+
+
+@main.command("password")
+@click.argument("username")
+@click.password_option("--password", prompt="New password")
+def password_command(username: str, password: str) -> None:
+    """Set a user's password (asked twice, not shown); their sessions end."""
+    try:
+        accounts.reset_password(_prepared_context(), username, password)
+    except (NotFoundError, FieldErrors) as err:
+        raise click.UsageError(str(err)) from err
+    click.echo(f"password of {username} changed; their sessions ended")
 
 
 @main.group()

@@ -93,6 +93,8 @@ SERVICE_MESSAGES = (
     _l("choose what kind of problem it is"),
     _l("give your name (shown to the staff who handle your reports)"),
     _l("at least 8 characters"),
+    _l("this is not your current password"),
+    _l("choose a password different from the current one"),
     _l("this number has an account already: sign in"),
     _l("there is nothing to evaluate now"),
     _l("no report has this tracking link"),

@@ -1,12 +1,13 @@
-"""HTML pages: log in and out, the language switch."""
+"""HTML pages: log in and out, the password, the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from web.i18n import LANGUAGES
-from web.security import context, end_session, local_path, start_session
-from workflows.domain.errors import AuthenticationError
+from web.security import context, end_session, local_path, login_required, start_session
+from workflows.domain.errors import AuthenticationError, FieldErrors
 from workflows.domain.permissions import ASSESS, DESIGN, OVERRIDE, SEE_CASES
 from workflows.services import accounts as auth
 from workflows.services import residents
@@ -54,6 +55,28 @@ def login():
 def logout():
     end_session()
     return redirect(url_for("pages.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A new password ends every other session of the person; this browser stays in."""
+    errors: dict = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("new_password", "") != form.get("repeat_password", ""):
+                raise FieldErrors({"repeat_password": [_("the two new passwords differ")]})
+            actor = auth.change_password(
+                context(), g.actor, form.get("current_password", ""), form.get("new_password", "")
+            )
+        except FieldErrors as err:
+            errors = err.fields
+        else:
+            start_session(actor)
+            flash(_("Password changed; you were signed out everywhere else."))
+            return redirect(_home())
+    return render_template("password.html", errors=errors), (400 if errors else 200)
 
 
 @bp.post("/lang/<code>")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -45,11 +45,26 @@ def init_app(app: Flask, redis_url: str | None) -> Limiter:
     limit("residents.sign_up", lambda: context().catalog.residents.sign_up_limit)
     limit("pages.login", lambda: LOGIN_PER_ACCOUNT, key_func=_account, deduct_when=_failed)
     limit("pages.login", lambda: LOGIN_PER_ADDRESS, deduct_when=_failed)
+    # guessing the current password of a session left open counts like guessing at login
+    limit(
+        "pages.change_password",
+        lambda: LOGIN_PER_ACCOUNT,
+        key_func=_signed_in,
+        deduct_when=_refused,
+    )
     return limiter
 
 
 def _account() -> str:
     return "account:" + request.form.get("username", "").strip().lower()
+
+
+def _signed_in() -> str:
+    return "account:" + (g.actor.username if g.get("actor") else "")
+
+
+def _refused(response: Response) -> bool:
+    return response.status_code == 400
 
 
 def _failed(response: Response) -> bool:

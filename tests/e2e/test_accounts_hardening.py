@@ -93,6 +93,57 @@ def test_a_copied_session_cookie_stops_working_at_logout(ctx: GridcaseContext) -
     assert _login(web, "cd01", PASSWORD).status_code == 302  # a new session works
 
 
+def test_a_password_change_ends_every_other_session(ctx: GridcaseContext) -> None:
+    """The attack: a session cookie copied from a shared computer. Changing the password
+    ends it; the browser that changed it stays in; guessing the current one is limited."""
+    app = _app(ctx)
+    web, thief = _client(app), _client(app, "10.0.0.66")
+    _login(web, "cd01", PASSWORD)
+    with web.session_transaction() as stolen:
+        thief_cookie = dict(stolen)
+    with thief.session_transaction() as session:
+        session.update(thief_cookie)
+    assert thief.get("/inbox").status_code == 200
+
+    page = "/account/password"
+    short = web.post(
+        page, data={"current_password": PASSWORD, "new_password": "abc", "repeat_password": "abc"}
+    )
+    assert short.status_code == 400 and "至少 8 个字符".encode() in short.data
+    wrong = web.post(
+        page,
+        data={
+            "current_password": "nope",
+            "new_password": "n3w-pass-456",
+            "repeat_password": "n3w-pass-456",
+        },
+    )
+    assert wrong.status_code == 400 and "当前密码不对".encode() in wrong.data
+    assert thief.get("/inbox").status_code == 200  # nothing changed yet
+    done = web.post(
+        page,
+        data={
+            "current_password": PASSWORD,
+            "new_password": "n3w-pass-456",
+            "repeat_password": "n3w-pass-456",
+        },
+    )
+    assert done.status_code == 302
+    assert web.get("/inbox").status_code == 200  # this browser stays signed in
+    assert thief.get("/inbox").status_code == 302  # the copied cookie no longer works
+    assert _login(_client(app, "10.0.0.7"), "cd01", PASSWORD).status_code == 401
+    assert _login(_client(app, "10.0.0.8"), "cd01", "n3w-pass-456").status_code == 302
+
+    guesses = [
+        web.post(
+            page,
+            data={"current_password": f"g{i}", "new_password": "x" * 9, "repeat_password": "x" * 9},
+        ).status_code
+        for i in range(GUESSES + 1)
+    ]
+    assert guesses[-1] == 429 and set(guesses[:-1]) <= {400, 429}
+
+
 @pytest.mark.parametrize(
     "target",
     ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/%0d%0aSet-Cookie:x", ""],

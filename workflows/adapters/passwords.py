@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "gct_"
+MIN_PASSWORD = 8  # characters, as the messages say
 
 
 def hash_password(password: str) -> str:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from workflows.adapters.models import ApiToken, User
 from workflows.adapters.passwords import (
+    MIN_PASSWORD,
+    hash_password,
     new_token,
     password_matches,
     spend_a_check,
@@ -57,6 +59,43 @@ def session_epoch(ctx: GridcaseContext, username: str) -> int:
         if user is None:
             raise AuthenticationError("the user no longer exists")
         return user.session_epoch
+
+
+def change_password(ctx: GridcaseContext, actor: Actor, current: str, new: str) -> Actor:
+    """The person sets a new password; every session they had ends (the caller starts a
+    fresh one for the browser that asked).
+
+    Raises:
+        FieldErrors: the current password is wrong, or the new one too short or the same.
+    """
+    with ctx.uow() as uow:
+        user = uow.users.by_username(actor.username)
+        if user is None or not password_matches(user.password_hash, current):
+            raise FieldErrors({"current_password": ["this is not your current password"]})
+        _set_password(user, new, current)
+        uow.commit()
+        return actor
+
+
+def reset_password(ctx: GridcaseContext, username: str, new: str) -> None:
+    """An administrator sets a user's password (from the command line); their sessions end.
+
+    Raises: NotFoundError; FieldErrors for a short password."""
+    with ctx.uow() as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise NotFoundError(f"no user {username!r}")
+        _set_password(user, new)
+        uow.commit()
+
+
+def _set_password(user: User, new: str, current: str | None = None) -> None:
+    if len(new) < MIN_PASSWORD:
+        raise FieldErrors({"new_password": ["at least 8 characters"]})
+    if new == current:
+        raise FieldErrors({"new_password": ["choose a password different from the current one"]})
+    user.password_hash = hash_password(new)
+    user.session_epoch += 1
 
 
 def sign_out_everywhere(ctx: GridcaseContext, username: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.models import TaskRecord
 from workflows.adapters.models import Attachment, Case, User
-from workflows.adapters.passwords import hash_password
+from workflows.adapters.passwords import MIN_PASSWORD, hash_password
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import ConflictError, FieldErrors, NotFoundError
 from workflows.domain.org import Unit
@@ -37,7 +37,6 @@ CHANNEL = "resident_app"
 ANONYMOUS = Actor(0, RESIDENT, "居民", ())
 # The milestones whose photos show the result ("after"); the report's own are "before".
 AFTER = frozenset({"handled", "verified"})
-MIN_PASSWORD = 8  # as the messages say
 # A report's fields as the public page names them.
 RESIDENT_FIELDS = {
     "grid": "location",
