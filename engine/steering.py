@@ -80,6 +80,18 @@ def point_unit_variable(
     variable = (record.properties or {}).get("unit")
     if not variable:
         return None
+    return point_variable(uow, runtime, instance, task_id, variable, unit_key)
+
+
+def point_variable(
+    uow: UnitOfWork,
+    runtime: Runtime,
+    instance: ProcessInstance,
+    task_id: str,
+    variable: str,
+    value: Any,
+) -> Transition:
+    """Set one variable in a waiting task's data, which the steps after it inherit."""
     wf = load_workflow(uow, runtime, instance)
-    runtime.host.set_task_data(wf, [task_id], {variable: unit_key})
+    runtime.host.set_task_data(wf, [task_id], {variable: value})
     return project(uow, runtime, instance, wf, "system")

@@ -94,6 +94,8 @@ SERVICE_MESSAGES = (
     _l("give your name (shown to the staff who handle your reports)"),
     _l("at least 8 characters"),
     _l("this is not your current password"),
+    _l("nobody there may take this step"),
+    _l("nobody there may take these steps"),
     _l("choose a password different from the current one"),
     _l("this number has an account already: sign in"),
     _l("there is nothing to evaluate now"),

@@ -233,3 +233,43 @@ def test_variable_edits_keep_the_case_consistent(ctx: GridcaseContext) -> None:
     assert moved.data["grid"] == moved.case.grid_key == "339901001001002"
     assert moved.case.community_key == "339901001001000"
     assert moved.case.street_key == "339901001000000"
+
+
+def test_reassigning_a_case_in_supervision_moves_its_department_not_the_supervision(
+    ctx: GridcaseContext,
+) -> None:
+    """Found in use: a bulk reassign of an overdue case gave the *supervision* task to the
+    new department, where nobody may complete it, and the press then sent the handling back
+    to the old department."""
+    sup = load_actor(ctx, "sup01")
+    number = _signing(ctx)
+    step(ctx, number, "sign", "dh-sj", {"decision": "accept"})
+    overdue = next(t for t in cases.get_case(ctx, sup, number).timers if t.kind == "overdue")
+    overrides.fire_timer(ctx, sup, number, overdue.task_id, "处置超期")
+    supervise = ready(ctx, number)
+    assert [t.element_id for t in supervise] == ["supervise"]
+    street = supervise[0].unit_key
+
+    with pytest.raises(FieldErrors) as err:  # the task alone: nobody there could take it
+        overrides.reassign(ctx, sup, supervise[0].id, "改派", unit="dept-cg")
+    assert "unit" in err.value.fields
+    results = overrides.bulk(
+        [number], lambda n: overrides.reassign_case(ctx, sup, n, "改派城管", unit="dept-cg")
+    )
+    assert results[0].ok, results[0].message
+    after = ready(ctx, number)
+    assert [(t.element_id, t.role, t.unit_key) for t in after] == [
+        ("supervise", "supervisor", street)
+    ]
+    assert cases.get_case(ctx, sup, number).case.department_key == "dept-cg"
+
+    later = (utcnow() + timedelta(days=2)).isoformat()
+    step(
+        ctx,
+        number,
+        "supervise",
+        "sup-dh",
+        {"decision": "press", "notice": "限期办结", "new_deadline": later},
+    )
+    pressed = ready(ctx, number)
+    assert [(t.role, t.unit_key) for t in pressed] == [("department_handler", "dept-cg")]

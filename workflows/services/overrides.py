@@ -21,6 +21,7 @@ from engine.errors import GridcaseError
 from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
+from workflows.domain.org import Unit
 from workflows.domain.permissions import OVERRIDE, Actor
 from workflows.domain.task_forms import answer_problems
 from workflows.services import deadlines
@@ -103,12 +104,44 @@ def reassign_case(
     Raises: as :func:`reassign`; ConflictError when no task waits.
     """
     with _overriding(ctx, actor, reason, number=number) as (uow, case):
-        ready = [t.id for t in uow.tasks.ready_for_instance(case.instance_id or 0)]
+        ready = list(uow.tasks.ready_for_instance(case.instance_id or 0))
         if not ready:
             raise ConflictError(f"{number} has no waiting task")
-        for task_id in ready:
-            _reassign_in(ctx, uow, actor, case, task_id, reason, unit, person)
-    return len(ready)
+        target = _target_unit(ctx, unit)
+        moved = 0
+        for record in ready:
+            if target is None or uow.users.holders(record.role, target.key):
+                _reassign_in(ctx, uow, actor, case, record.id, reason, unit, person)
+                moved += 1
+            elif target.is_department and _follow_department(ctx, uow, case, record.id, target):
+                moved += 1  # e.g. a supervision step: whatever it leads back to goes there
+        if not moved and target is not None:
+            raise FieldErrors({"unit": [f"{target.name_zh}: nobody there may take these steps"]})
+    return moved
+
+
+def _target_unit(ctx: GridcaseContext, unit: str | None) -> Unit | None:
+    if not unit:
+        return None
+    if unit not in ctx.directory:
+        raise FieldErrors({"unit": [f"unknown unit {unit!r}"]})
+    return ctx.directory.get(unit)
+
+
+def _follow_department(
+    ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case, task_id: str, target: Unit
+) -> bool:
+    """Point the case's department variable at ``target`` from a waiting step that stays
+    where it is; False when the process keeps no department."""
+    variable = next(
+        (v.variable for v in ctx.catalog.case_variables if v.field == "department_key"), None
+    )
+    if variable is None:
+        return False
+    instance = uow.instances.get(case.instance_id or 0)
+    pointed = steering.point_variable(uow, ctx.runtime, instance, task_id, variable, target.key)
+    settle(ctx, uow, case, pointed)
+    return True
 
 
 def _reassign_in(
@@ -123,14 +156,12 @@ def _reassign_in(
 ) -> None:
     if not unit and not person:
         raise FieldErrors({"unit": ["give a unit or a person"]})
-    target = None
-    if unit:
-        if unit not in ctx.directory:
-            raise FieldErrors({"unit": [f"unknown unit {unit!r}"]})
-        target = ctx.directory.get(unit)
+    target = _target_unit(ctx, unit)
     if person and uow.users.by_username(person) is None:
         raise FieldErrors({"person": [f"unknown user {person!r}"]})
     record = uow.tasks.get(task_id)
+    if target is not None and not uow.users.holders(record.role, target.key):
+        raise FieldErrors({"unit": [f"{target.name_zh}: nobody there may take this step"]})
     instances.reassign_task(
         uow,
         task_id,
