@@ -116,6 +116,14 @@ def _on_host_clock(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _completed(wf: BpmnWorkflow) -> list[Any]:
+    """Every completed task, also inside a running multi-instance activity: filtering on
+    the state in ``get_tasks`` does not descend below a task that is not finished itself,
+    so a subprocess instance's steps (a department's report-in) were found only once all
+    instances had finished."""
+    return [t for t in wf.get_tasks() if t.state == TaskState.COMPLETED]
+
+
 def _properties(task: Any) -> Mapping[str, str]:
     return getattr(task.task_spec, "extensions", {}).get("properties", {})
 
@@ -395,8 +403,8 @@ class WorkflowHost:
         """
         runs = [
             t
-            for t in wf.get_tasks(state=TaskState.COMPLETED, manual=True)
-            if t.task_spec.bpmn_id == element_id
+            for t in _completed(wf)
+            if t.task_spec.manual and t.task_spec.bpmn_id == element_id
         ]
         if not runs:
             raise NotFoundError(f"{element_id} has not been done yet")
@@ -433,7 +441,7 @@ class WorkflowHost:
     def take_emitted(self, wf: BpmnWorkflow) -> list[Emitted]:
         """Completed nodes with an ``emit`` property not reported before; marks them reported."""
         found = []
-        for task in wf.get_tasks(state=TaskState.COMPLETED):
+        for task in _completed(wf):
             kind = _properties(task).get("emit")
             if kind and not task.internal_data.get("gridcase_emitted"):
                 task.internal_data["gridcase_emitted"] = True

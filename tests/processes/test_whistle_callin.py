@@ -15,7 +15,7 @@ from tests.processes.helpers import (
     ready,
     step,
 )
-from workflows.services import assessment, cases
+from workflows.services import assessment, cases, overrides
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
@@ -91,3 +91,26 @@ def test_only_a_street_blows_the_whistle(ctx: GridcaseContext) -> None:
         )
     assert "mode" in err.value.fields
     assert [t.element_id for t in ready(ctx, number)] == ["dispatch"]
+
+
+def test_a_report_in_after_the_late_mark_is_late(ctx: GridcaseContext) -> None:
+    """Found in use: "fire now" on a department's report-in timer gave a late mark, and the
+    department's report-in after it was still recorded as on time (against the due time)."""
+    number = at_street(ctx)
+    step(
+        ctx,
+        number,
+        "dispatch",
+        "sd01",
+        {"mode": "whistle", "whistle_departments": ["dept-cg"], "urgency": "normal"},
+    )
+    whistle = child(ctx, number, "whistle_callin")
+    sup = load_actor(ctx, "sup01")
+    late = next(t for t in cases.get_case(ctx, sup, whistle).timers if t.kind == "overdue")
+    overrides.fire_timer(ctx, sup, whistle, late.task_id, "未按时报到，提前记迟到")
+    step(ctx, whistle, "report_in", "dh-cg", {"officer": "王队长"})
+    marks = cases.get_case(ctx, load_actor(ctx, "admin"), whistle).marks
+    assert sorted((m.kind, m.on_time) for m in marks) == [
+        ("callin_late", None),
+        ("callin_reported", False),
+    ]

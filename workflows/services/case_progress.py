@@ -137,16 +137,27 @@ def _record_mark(uow: CaseUnitOfWork, case: Case, event: Emitted, department_var
     department = data.get(department_variable)
     if not department:  # e.g. an overdue review: no department is concerned
         return
-    report = data.get("report") or {}
+    on_time = None
+    if event.kind == "callin_reported":
+        on_time = bool((data.get("report") or {})["on_time"]) and not _marked_late(
+            uow, case, department
+        )
     add_mark(
         uow,
         case,
         department,
         event.kind,
-        on_time=bool(report["on_time"]) if event.kind == "callin_reported" else None,
+        on_time=on_time,
         score=data.get("score") if event.kind == "department_rated" else None,
         comment=(data.get("comment") or "") if event.kind == "department_rated" else "",
     )
+
+
+def _marked_late(uow: CaseUnitOfWork, case: Case, department: str) -> bool:
+    """A report-in after the department's late mark is late, even within the due time (a
+    supervisor may fire the late timer early)."""
+    marks = uow.assessment.marks_for_case(case.id)
+    return any(m.department_key == department and m.kind == "callin_late" for m in marks)
 
 
 def add_mark(
