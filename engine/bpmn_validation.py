@@ -241,7 +241,8 @@ def _check_expressions(checker: _Checker, root: Any) -> None:
             try:
                 if what == "script":
                     for _name, expression in parse_script(text):
-                        check_expression(expression)
+                        if expression is not None:
+                            check_expression(expression)
                 elif text:
                     check_expression(text)
             except ScriptError as err:
@@ -249,7 +250,8 @@ def _check_expressions(checker: _Checker, root: Any) -> None:
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
         try:
             for _name, expression in parse_script(script.text or ""):
-                check_expression(expression)
+                if expression is not None:
+                    check_expression(expression)
         except ScriptError as err:
             checker.add(f"script: {err}", script.getparent(), script.sourceline)
     for kind in ("timeDuration", "timeDate", "timeCycle"):

@@ -95,17 +95,23 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             raise ScriptError(_message(expression, err)) from err
 
     def execute(self, script: str, context: dict[str, Any], external_context=None) -> bool:
-        assignments = parse_script(script)
-        for name, expression in assignments:
-            context[name] = self.evaluate(expression, context, external_context)
+        for name, expression in parse_script(script):
+            if expression is None:
+                context.pop(name, None)
+            else:
+                context[name] = self.evaluate(expression, context, external_context)
         return True
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise ScriptError("service tasks are run by the host, not by scripts")
 
 
-def parse_script(script: str) -> list[tuple[str, str]]:
+def parse_script(script: str) -> list[tuple[str, str | None]]:
     """Split a script into ``(name, expression)`` pairs, rejecting anything else.
+
+    ``del name`` drops a variable when it is there (``(name, None)``): a multi-instance
+    activity entered again refuses to start while its item variable from the last round
+    is still in the data.
 
     Raises:
         ScriptError: the script is not a sequence of simple assignments.
@@ -118,15 +124,22 @@ def parse_script(script: str) -> list[tuple[str, str]]:
         raise ScriptError(f"line {err.lineno}: syntax error: {err.msg}") from err
     except (RecursionError, MemoryError) as err:
         raise ScriptError("the script is nested too deeply") from err
-    pairs = []
+    pairs: list[tuple[str, str | None]] = []
     for node in tree.body:
+        if isinstance(node, ast.Delete) and all(isinstance(t, ast.Name) for t in node.targets):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if any(n.startswith("_") for n in names):
+                raise ScriptError(f"line {node.lineno}: names may not start with '_'")
+            pairs += [(n, None) for n in names]
+            continue
         if (
             not isinstance(node, ast.Assign)
             or len(node.targets) != 1
             or not isinstance(node.targets[0], ast.Name)
         ):
             raise ScriptError(
-                f"line {node.lineno}: scripts may only contain 'name = expression' lines"
+                f"line {node.lineno}: scripts may only contain 'name = expression' and "
+                "'del name' lines"
             )
         name = node.targets[0].id
         if name.startswith("_"):

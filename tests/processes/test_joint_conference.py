@@ -122,3 +122,71 @@ def test_supervision_sends_an_overdue_case_to_the_conference(ctx: GridcaseContex
     step(ctx, conference, "give_opinion", "dh-cg", {"opinion_text": "可牵头"})
     _decide(ctx, conference)
     assert {t.element_id for t in ready(ctx, number)} == {"joint_handle"}
+
+
+def test_rework_after_the_conference_goes_to_lead_and_co_handlers_with_a_new_deadline(
+    ctx: GridcaseContext,
+) -> None:
+    """Found in use: the verifier's "not fixed" sent the rework to the lead department alone,
+    with the conference's deadline (long past); the co-handlers were not told."""
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"mode": "joint_conference", "invited": ["dept-cg"]})
+    conference = child(ctx, number, "joint_conference")
+    step(ctx, conference, "convene", "sd01", {"invited": ["dept-cg"], "agenda": "占道"})
+    step(ctx, conference, "give_opinion", "dh-cg", {"opinion_text": "可牵头"})
+    _decide(ctx, conference)  # deadline in two days
+    step(ctx, number, "joint_handle", "dh-cg", {"result": "已清理"})
+    step(ctx, number, "joint_handle", "dh-ga", {"result": "已劝离"})
+    ctx.clock.advance(days=3)  # the conference's deadline has passed by the verification
+    rework_due = after(ctx, days=1)
+    step(
+        ctx,
+        number,
+        "verify",
+        "gw01",
+        {"fixed": False, "comment": "仍有摊位", "rework_due": rework_due},
+    )
+
+    rework = ready(ctx, number)
+    assert sorted((t.element_id, t.unit_key) for t in rework) == [
+        ("joint_handle", "dept-cg"),
+        ("joint_handle", "dept-ga"),
+    ]
+    assert {t.due_at.isoformat() for t in rework} == {rework_due}
+    tasks = cases.get_case(ctx, load_actor(ctx, "admin"), number).tasks
+    assert not any(t.overdue for t in tasks if t.task.state == "ready")
+
+
+def test_a_rework_without_a_date_gets_the_category_limit_from_now(ctx: GridcaseContext) -> None:
+    number = accepted(ctx)
+    step(
+        ctx, number, "dispatch", "cd01", {"department": "dept-cg", "deadline": after(ctx, hours=4)}
+    )
+    step(ctx, number, "sign", "dh-cg", {"decision": "accept"})
+    step(ctx, number, "handle", "dh-cg", {"result": "已处理"})
+    ctx.clock.advance(days=2)
+    step(ctx, number, "verify", "gw01", {"fixed": False, "comment": "没修好"})
+    [handle] = ready(ctx, number)
+    assert (handle.element_id, handle.unit_key) == ("handle", "dept-cg")
+    assert handle.due_at > ctx.clock.now()
+
+
+def test_convening_and_deciding_have_time_limits(ctx: GridcaseContext) -> None:
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"mode": "joint_conference", "invited": ["dept-cg"]})
+    conference = child(ctx, number, "joint_conference")
+    [convene] = ready(ctx, conference)
+    assert convene.due_at is not None and convene.due_at > ctx.clock.now()
+    ctx.clock.advance(days=5)
+    fire_until_quiet(ctx, conference)
+    detail = cases.get_case(ctx, load_actor(ctx, "admin"), conference)
+    assert detail.case.alert_level == "red"
+    assert [t.element_id for t in ready(ctx, conference)] == ["convene"]  # still to be done
+    with ctx.uow() as uow:
+        told = {(n.kind, n.role, n.unit_key) for n in uow.notifications.for_case(detail.case.id)}
+    assert ("overdue", "street_dispatcher", STREET1) in told
+
+    step(ctx, conference, "convene", "sd01", {"invited": ["dept-cg"], "agenda": "占道"})
+    step(ctx, conference, "give_opinion", "dh-cg", {"opinion_text": "可牵头"})
+    [decide] = ready(ctx, conference)
+    assert decide.element_id == "decide" and decide.due_at > ctx.clock.now()

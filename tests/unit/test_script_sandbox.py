@@ -144,3 +144,15 @@ def test_an_evaluation_has_a_time_budget(
     with pytest.raises(ScriptError) as err:
         env.evaluate("[x for x in [0] * 999]", {})
     assert "takes more than" in str(err.value)
+
+
+def test_scripts_may_drop_a_variable(env: RestrictedEnvironment) -> None:
+    """``del name`` lets a loop re-enter a multi-instance activity (whose item variable
+    must not be there yet); a name that is not there is no error."""
+    data = {"handler": "dept-cg", "n": 1}
+    env.execute("del handler\ndel missing\nn = n + 1", data)
+    assert data == {"n": 2}
+    with pytest.raises(ScriptError):
+        parse_script("del _secret")
+    with pytest.raises(ScriptError):
+        parse_script("del data['x']")

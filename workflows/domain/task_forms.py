@@ -72,7 +72,7 @@ def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]
 DEPARTMENT_FIELDS = ("department", "lead", "co_handlers", "invited", "whistle_departments")
 # Answers that set a deadline: it must lie ahead (a handling deadline of 2020 put the case
 # in supervision before the department could sign).
-DEADLINE_FIELDS = ("deadline", "new_deadline", "opinion_due")
+DEADLINE_FIELDS = ("deadline", "new_deadline", "opinion_due", "rework_due")
 
 
 def answer_problems(
