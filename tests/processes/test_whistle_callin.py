@@ -93,6 +93,22 @@ def test_only_a_street_blows_the_whistle(ctx: GridcaseContext) -> None:
     assert [t.element_id for t in ready(ctx, number)] == ["dispatch"]
 
 
+def test_the_whistle_is_offered_only_at_a_street(ctx: GridcaseContext) -> None:
+    """Found in use: the community dispatcher was offered 吹哨报到, then refused."""
+
+    def modes(number: str, user: str) -> tuple[list[str], list[str]]:
+        task = ready(ctx, number)[0]
+        view, _detail = cases.get_task(ctx, load_actor(ctx, user), task.id)
+        field = (view.form_schema or {})["properties"]["mode"]
+        return field["enum"], field["x-enum-titles"]
+
+    assert modes(accepted(ctx), "cd01") == (
+        ["department", "joint_conference"],
+        ["派单到部门", "提交联席会议"],
+    )
+    assert modes(at_street(ctx), "sd01")[0] == ["department", "joint_conference", "whistle"]
+
+
 def test_a_report_in_after_the_late_mark_is_late(ctx: GridcaseContext) -> None:
     """Found in use: "fire now" on a department's report-in timer gave a late mark, and the
     department's report-in after it was still recorded as on time (against the due time)."""

@@ -92,7 +92,8 @@ def answer_problems(
         given = _instant(data.get(name))
         if now is not None and given is not None and given <= now:
             errors[name] = ["a deadline must lie in the future"]
-    if data.get("decision") == "escalate" and top_review_level(directory, review_unit_key):
+    closed = closed_choices(review_unit_key, directory)
+    if data.get("decision") in closed.get("decision", ()):
         errors["decision"] = ["already at the top level: cannot escalate further"]
     for name in DEPARTMENT_FIELDS:
         value = data.get(name)
@@ -100,7 +101,7 @@ def answer_problems(
         wrong = [d for d in chosen if d not in directory or not directory.get(d).is_department]
         if wrong:
             errors[name] = [f"{', '.join(map(str, wrong))}: not a department"]
-    if data.get("mode") == "whistle" and directory.get(review_unit_key).level != "street":
+    if data.get("mode") in closed.get("mode", ()):
         errors["mode"] = ["only a street blows the whistle: escalate the case to the street first"]
     if "category" in data or "event_code" in data:  # a reviewer corrects the classification
         chosen = data.get("category") or category or ""
@@ -114,6 +115,38 @@ def answer_problems(
     if service is not None and service not in catalog.categories:
         errors["service_category"] = [f"unknown category {service!r}"]
     return errors
+
+
+def closed_choices(review_unit_key: str, directory: OrgDirectory) -> dict[str, set[str]]:
+    """Answers of well-known fields the level a case is at cannot take: escalating from the
+    top, blowing the whistle below a street."""
+    closed: dict[str, set[str]] = {}
+    if top_review_level(directory, review_unit_key):
+        closed["decision"] = {"escalate"}
+    if directory.get(review_unit_key).level != "street":
+        closed["mode"] = {"whistle"}
+    return closed
+
+
+def offered(
+    schema: Mapping[str, Any] | None, review_unit_key: str, directory: OrgDirectory
+) -> Mapping[str, Any] | None:
+    """The form as the case's level may fill it: closed choices left out of their lists
+    (with their titles), so nobody is offered what would be refused."""
+    if not schema:
+        return schema
+    closed = closed_choices(review_unit_key, directory)
+    properties = dict(schema.get("properties", {}))
+    for name, values in closed.items():
+        field = properties.get(name)
+        if not field or "enum" not in field:
+            continue
+        keep = [i for i, v in enumerate(field["enum"]) if v not in values]
+        trimmed = {**field, "enum": [field["enum"][i] for i in keep]}
+        if "x-enum-titles" in field:
+            trimmed["x-enum-titles"] = [field["x-enum-titles"][i] for i in keep]
+        properties[name] = trimmed
+    return {**schema, "properties": properties}
 
 
 def _instant(value: Any) -> datetime | None:

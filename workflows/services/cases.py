@@ -33,6 +33,7 @@ from workflows.domain.routing import first_review, suggested_department
 from workflows.domain.statuses import is_closed
 from workflows.domain.task_forms import (
     answer_problems,
+    offered,
     photo_fields,
     reclassified,
     validate_form,
@@ -495,6 +496,7 @@ def detail_in(
         version = uow.versions.get(instance.version_id)
         for record in uow.tasks.for_instance(instance.id):
             schema = version.forms.get(record.form) if record.form else None
+            schema = offered(schema, case.review_unit_key, ctx.directory)
             tasks.append(_view(ctx, actor, record, case, now, schema))
         mine = [t.workflow for t in moved if t.instance.id == instance.id]
         snapshot = instances.snapshot(uow, ctx.runtime, instance, mine[-1] if mine else None)
