@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,13 @@ from workflows.domain.privacy import masked_phone
 from workflows.services.attachments import MAX_BYTES, MAX_FILES
 from workflows.services.context import GridcaseContext
 from workflows.wiring.bootstrap import build_context
+
+
+def local_time(when: datetime | str, zone: tzinfo) -> str:
+    """A time on the city's clock, to the minute (an ISO string from the journal too)."""
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def create_app(
@@ -72,9 +80,7 @@ def create_app(
     zone = app.extensions["gridcase"].calendar.timezone
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", zone.key)  # the city's clock, not UTC
     app.add_template_filter(masked_phone, "masked_phone")
-    app.add_template_filter(
-        lambda when: when.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "localtime"
-    )
+    app.add_template_filter(lambda when: local_time(when, zone), "localtime")
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)

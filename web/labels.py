@@ -4,6 +4,7 @@ the plain-language answer to "why is this case waiting?"."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString, format_datetime
@@ -153,6 +154,9 @@ def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
         "directory": directory,
         "catalog": catalog,
         "answers": functools.partial(answers, catalog=catalog),
+        "variable_changes": functools.partial(
+            variable_changes, directory=directory, catalog=catalog
+        ),
         "is_closed": is_closed,
         "status_names": STATUS,
         "satisfaction_names": SATISFACTION,
@@ -228,6 +232,51 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
         else:
             lines.append(_("The process waits for message “%(name)s”.", name=awaited.message))
     return lines
+
+
+# Process variables a supervisor may edit, by what they mean to a reader.
+VARIABLES = {
+    "grid": _l("Grid"),
+    "review_unit": _l("Level"),
+    "department": _l("Department"),
+    "category": _l("Category"),
+    "event_code": _l("Event type"),
+    "priority": _l("Priority"),
+    "handle_due": _l("Handling deadline"),
+    "handle_warn": _l("Warning time"),
+    "escalation_count": _l("Times escalated"),
+    "return_count": _l("Times returned"),
+    "rework_count": _l("Times reworked"),
+}
+
+
+def variable_changes(
+    payload: dict[str, Any], directory: OrgDirectory, catalog: Catalog
+) -> list[tuple[str, str, str]]:
+    """A supervisor's variable edit as (what, before, after) in words: units by name,
+    priorities and categories by title, times on the city's clock."""
+
+    def plain(name: str, value: Any) -> str:
+        if value in (None, ""):
+            return "—"
+        if isinstance(value, str) and value in directory:
+            return tr(directory.get(value))
+        if name == "priority" and value in catalog.priorities:
+            return tr(catalog.priorities[value])
+        if name == "category" and value in catalog.categories:
+            return f"{value} {tr(catalog.categories[value])}"
+        if isinstance(value, str) and "T" in value:
+            try:
+                return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
+            except ValueError:
+                return value
+        return str(value)
+
+    before = payload.get("before", {})
+    return [
+        (str(VARIABLES.get(name, name)), plain(name, before.get(name)), plain(name, value))
+        for name, value in payload.get("after", {}).items()
+    ]
 
 
 def answers(

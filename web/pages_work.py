@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 from flask import (
     Blueprint,
+    Response,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -21,9 +23,17 @@ from web.i18n import split_title
 from web.labels import why_waiting
 from web.pages_supervise import override_panel
 from web.request_body import files
-from web.security import context, login_required
+from web.security import context, local_path, login_required
 from workflows.domain.errors import FieldErrors
-from workflows.services import attachments, cases, deadlines, delegation, duplicates
+from workflows.services import (
+    attachments,
+    cases,
+    deadlines,
+    delegation,
+    duplicates,
+    notifications,
+)
+from workflows.services.context import GridcaseContext
 
 bp = Blueprint("work", __name__)
 
@@ -39,8 +49,49 @@ def inbox():
         mine=args.get("mine") == "1" or None,
         search=args.get("q") or None,
     )
-    page = cases.inbox(context(), g.actor, flt, page=args.get("page", 1, type=int))
-    return render_template("inbox.html", page=page)
+    ctx = context()
+    page = cases.inbox(ctx, g.actor, flt, page=args.get("page", 1, type=int))
+    to_decide = deadlines.extensions_to_decide(ctx, g.actor)
+    return render_template("inbox.html", page=page, to_decide=to_decide)
+
+
+@bp.get("/notices")
+@login_required
+def notices():
+    """The person's notices, newest first; opening the page does not mark them read."""
+    return render_template("notices.html", notices=notifications.listing(context(), g.actor))
+
+
+@bp.get("/notices/unread.json")
+@login_required
+def unread_notices():
+    """The header badge's count, polled by notices.js."""
+    return jsonify({"unread": notifications.unread_count(context(), g.actor)})
+
+
+@bp.post("/notices/<int:notification_id>/read")
+@login_required
+def read_notice(notification_id: int):
+    notifications.mark_read(context(), g.actor, notification_id)
+    return redirect(local_path(request.form.get("next", "")) or url_for("work.notices"))
+
+
+@bp.post("/notices/read-all")
+@login_required
+def read_all_notices():
+    notifications.mark_all_read(context(), g.actor)
+    return redirect(url_for("work.notices"))
+
+
+@bp.post("/extensions/<int:request_id>/decide")
+@login_required
+def decide_extension(request_id: int):
+    """The dispatcher approves (the deadline moves) or refuses a request for more time."""
+    approve = request.form.get("approve") == "yes"
+    comment = request.form.get("comment", "").strip()
+    decided = deadlines.decide_extension(context(), g.actor, request_id, approve, comment)
+    flash(_("Extension approved") if decided.status == "approved" else _("Extension refused"))
+    return redirect(url_for("work.inbox"))
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -76,8 +127,7 @@ def task(task_id: str):
         except FieldErrors as err:
             errors, status = err.fields, 400
         else:
-            flash(_("Done: %(task)s", task=split_title(view.task.title)))
-            return redirect(url_for("work.case", number=done.case.number))
+            return _to_the_next(ctx, view, done)
     fields = fields_for(schema, values, errors, ctx.catalog, ctx.directory)
     # A step that can merge its case (并单) shows the possible duplicates beside it.
     mergeable = "duplicate_of" in schema["properties"] and view.task.state == "ready"
@@ -85,6 +135,7 @@ def task(task_id: str):
         "task.html",
         view=view,
         detail=detail,
+        pending_extension=deadlines.pending_extension(ctx, detail.case.id),
         fields=fields,
         errors=errors,
         overriding=view.may_complete_in_place,
@@ -92,6 +143,33 @@ def task(task_id: str):
         duplicates=duplicates.candidates(ctx, g.actor, detail.case.number) if mergeable else [],
         duplicate_rule=ctx.catalog.duplicates,
     ), status
+
+
+def _to_the_next(ctx: GridcaseContext, view: cases.TaskView, done: cases.CaseDetail) -> Response:
+    """After a submission: straight to the next thing to do (办理下一件)."""
+    finished = split_title(view.task.title)
+    following = cases.next_task(ctx, g.actor, done)
+    if following is None:
+        flash(_("Done: %(task)s. Nothing else is waiting for you.", task=finished))
+        return redirect(url_for("work.case", number=done.case.number))
+    if following.case.id == done.case.id:
+        flash(
+            _(
+                "Done: %(task)s. Next on this case: %(next)s",
+                task=finished,
+                next=split_title(following.task.title),
+            )
+        )
+    else:
+        flash(
+            _(
+                "Done: %(task)s (%(number)s). Next from your inbox: %(next)s",
+                task=finished,
+                number=done.case.number,
+                next=split_title(following.task.title),
+            )
+        )
+    return redirect(url_for("work.task", task_id=following.task.id))
 
 
 @bp.post("/tasks/<task_id>/delegate")

@@ -302,14 +302,41 @@ class NotificationRepository:
         unread_only: bool,
         limit: int = 100,
     ) -> Sequence[Notification]:
-        mine = [Notification.username == username] + [
-            and_(Notification.role == role, Notification.unit_key == unit) for role, unit in grants
-        ]
-        stmt = select(Notification).where(or_(*mine))
+        stmt = select(Notification).where(_addressed_to(username, grants))
         if unread_only:
             stmt = stmt.where(Notification.read_at.is_(None))
         stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
         return self.session.scalars(stmt).all()
+
+    def case_numbers(self, notices: Sequence[Notification]) -> dict[int, str]:
+        """The number of each notice's case, by case id."""
+        ids = {n.case_id for n in notices if n.case_id is not None}
+        if not ids:
+            return {}
+        rows = self.session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))
+        return {case_id: number for case_id, number in rows}
+
+    def unread_count(
+        self, username: str, grants: tuple[tuple[str, str], ...], cap: int = 100
+    ) -> int:
+        """Unread notices of the person, counted up to ``cap`` (a badge shows "99+")."""
+        unread = (
+            select(Notification.id)
+            .where(_addressed_to(username, grants), Notification.read_at.is_(None))
+            .limit(cap)
+            .subquery()
+        )
+        return int(self.session.scalar(select(func.count()).select_from(unread)) or 0)
+
+    def mark_all_read(
+        self, username: str, grants: tuple[tuple[str, str], ...], at: datetime
+    ) -> int:
+        result = self.session.execute(
+            update(Notification)
+            .where(_addressed_to(username, grants), Notification.read_at.is_(None))
+            .values(read_at=at)
+        )
+        return int(result.rowcount or 0)
 
     def pending(self, stored_before: datetime, limit: int = 500) -> Sequence[Notification]:
         """Notices stored before the time that some outbound channel has not delivered."""
@@ -326,6 +353,14 @@ class NotificationRepository:
         return self.session.scalars(stmt).all()
 
 
+def _addressed_to(username: str, grants: tuple[tuple[str, str], ...]) -> Any:
+    """Notices for the person by name or for a role they hold."""
+    mine = [Notification.username == username] + [
+        and_(Notification.role == role, Notification.unit_key == unit) for role, unit in grants
+    ]
+    return or_(*mine)
+
+
 class ExtensionRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -339,6 +374,17 @@ class ExtensionRepository:
         if found is None:
             raise NotFoundError(f"extension request {request_id} not found")
         return found
+
+    def pending(self, limit: int = 500) -> Sequence[tuple[ExtensionRequest, Case]]:
+        """Every request waiting for a decision with its case, oldest first."""
+        stmt = (
+            select(ExtensionRequest, Case)
+            .join(Case, Case.id == ExtensionRequest.case_id)
+            .where(ExtensionRequest.status == "pending")
+            .order_by(ExtensionRequest.created_at)
+            .limit(limit)
+        )
+        return [(request, case) for request, case in self.session.execute(stmt)]
 
     def pending_for(self, case_id: int) -> Sequence[ExtensionRequest]:
         stmt = select(ExtensionRequest).where(

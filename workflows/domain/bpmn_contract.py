@@ -49,6 +49,13 @@ def bpmn_properties(catalog: Catalog) -> tuple[PropertyRule, ...]:
             "(which department a rating is for)",
         ),
         PropertyRule(
+            "shows",
+            "process variables shown beside the task's form, comma-separated, titled as the "
+            "form that asked for them; a photo field shows the report's photos next to those "
+            "of the step that sent it",
+            elements=USER_TASKS,
+        ),
+        PropertyRule(
             "lane",
             "the lane (role) of a task inside a subprocess drawn in another lane",
             elements=USER_TASKS,

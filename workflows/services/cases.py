@@ -45,7 +45,7 @@ from workflows.services.context import GridcaseContext
 from workflows.services.intake import NewCase, Opener, check_new_case, locate, open_case
 from workflows.services.notifications import add_notices
 
-__all__ = ["CaseDetail", "InboxFilter", "NewCase", "Page", "TaskView", "Upload"]
+__all__ = ["CaseDetail", "InboxFilter", "NewCase", "Page", "Shown", "TaskView", "Upload"]
 
 
 @dataclass
@@ -59,6 +59,21 @@ class TaskView:
     overdue: bool = False
     # The viewer may not work the task but may complete it in its holder's place.
     may_complete_in_place: bool = False
+    # What the process shows beside the form (the task's ``shows`` property).
+    shown: list[Shown] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One earlier answer shown beside a task's form, titled as the form that asked for it
+    (派遣意见 on the department's steps, the handling's result on the verification). A photo
+    field shows the report's photos (before) next to those of the step that sent it (after)."""
+
+    title: str
+    value: Any = None
+    before: Sequence[Attachment] = ()
+    after: Sequence[Attachment] = ()
+    after_step: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,16 @@ def inbox(
         )
         items = [_view(ctx, actor, t, c, now) for t, c in rows]
         return Page(items, total, page, per_page)
+
+
+def next_task(ctx: GridcaseContext, actor: Actor, after: CaseDetail) -> TaskView | None:
+    """What the actor does next after a step of ``after``: a step of the same case now
+    theirs (签收 then 处置 in one visit), else the most urgent task of their inbox."""
+    here = [v for v in after.tasks if v.task.state == "ready" and v.may_complete]
+    if here:
+        return here[0]
+    mine = inbox(ctx, actor, InboxFilter(), per_page=5).items
+    return next((v for v in mine if v.may_complete), None)
 
 
 def _view(
@@ -451,7 +476,44 @@ def get_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> tuple[TaskView
             raise ForbiddenError(f"{actor.username} may not see task {task_id}")
         detail = detail_in(ctx, uow, actor, case)
         view = next(t for t in detail.tasks if t.task.id == task_id)
+        shows = str(record.properties.get("shows") or "")
+        if shows and case.instance_id:
+            instance = uow.instances.get(case.instance_id)
+            forms = uow.versions.get(instance.version_id).forms
+            view.shown = _shown([n.strip() for n in shows.split(",") if n.strip()], forms, detail)
         return view, detail
+
+
+def _shown(
+    names: Sequence[str], forms: Mapping[str, Mapping[str, Any]], detail: CaseDetail
+) -> list[Shown]:
+    found = []
+    for name in names:
+        spec = next(
+            (f["properties"][name] for f in forms.values() if name in f.get("properties", {})),
+            None,
+        )
+        title = str((spec or {}).get("title", name))
+        if spec is not None and spec.get("x-widget") == "photos":
+            found.append(_before_and_after(title, name, forms, detail))
+        elif detail.data.get(name) not in (None, "", []):
+            found.append(Shown(title, detail.data[name]))
+    return found
+
+
+def _before_and_after(
+    title: str, name: str, forms: Mapping[str, Mapping[str, Any]], detail: CaseDetail
+) -> Shown:
+    """The report's photos, and those of the last finished step whose form has ``name``."""
+    before = [a for a in detail.attachments if a.task_id is None]
+    steps = [
+        v.task
+        for v in detail.tasks
+        if v.task.state == "completed" and name in photo_fields(forms.get(v.task.form or ""))
+    ]
+    last = max(steps, key=lambda t: t.completed_at or t.created_at, default=None)
+    after = [a for a in detail.attachments if last is not None and a.task_id == last.id]
+    return Shown(title, before=before, after=after, after_step=last.title if last else None)
 
 
 def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:

@@ -6,6 +6,7 @@ Each keeps an approval trail in the journal, as provincial rules require for 延
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from engine import instances
@@ -78,6 +79,34 @@ def request_extension(
         schedule(ctx, uow, [], notices)
         uow.commit()
     return request
+
+
+@dataclass(frozen=True)
+class PendingExtension:
+    """A request for more time waiting for a decision, with what the decider weighs."""
+
+    request: ExtensionRequest
+    case: Case
+    step: str
+    due_at: datetime | None
+
+
+def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> list[PendingExtension]:
+    """The requests the actor may approve or refuse (dispatchers and supervisors above the
+    case), oldest first."""
+    with ctx.uow() as uow:
+        found = []
+        for request, case in uow.extensions.pending():
+            if ctx.permissions.may_steer(actor, case):
+                task = uow.tasks.get(request.task_id)
+                found.append(PendingExtension(request, case, task.title, task.due_at))
+        return found
+
+
+def pending_extension(ctx: GridcaseContext, case_id: int) -> ExtensionRequest | None:
+    """The case's request waiting for a decision, if there is one."""
+    with ctx.uow() as uow:
+        return next(iter(uow.extensions.pending_for(case_id)), None)
 
 
 def decide_extension(

@@ -59,6 +59,28 @@ def for_actor(ctx: GridcaseContext, actor: Actor, unread_only: bool = False) -> 
         return list(uow.notifications.for_recipient(actor.username, actor.grants, unread_only))
 
 
+def listing(ctx: GridcaseContext, actor: Actor) -> list[tuple[Notification, str | None]]:
+    """The actor's latest notices, newest first, each with its case's number."""
+    with ctx.uow() as uow:
+        found = uow.notifications.for_recipient(actor.username, actor.grants, False)
+        numbers = uow.notifications.case_numbers(found)
+        return [(n, numbers.get(n.case_id) if n.case_id else None) for n in found]
+
+
+def unread_count(ctx: GridcaseContext, actor: Actor) -> int:
+    """How many notices the actor has not read (up to 100)."""
+    with ctx.uow() as uow:
+        return uow.notifications.unread_count(actor.username, actor.grants)
+
+
+def mark_all_read(ctx: GridcaseContext, actor: Actor) -> int:
+    """Mark every notice of the actor read; how many were unread."""
+    with ctx.uow() as uow:
+        count = uow.notifications.mark_all_read(actor.username, actor.grants, uow.now())
+        uow.commit()
+        return count
+
+
 def mark_read(ctx: GridcaseContext, actor: Actor, notification_id: int) -> Notification:
     """Raises: NotFoundError; ForbiddenError when the notice is not the actor's."""
     with ctx.uow() as uow:

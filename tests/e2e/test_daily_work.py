@@ -1,0 +1,138 @@
+"""Daily work found awkward in use, through the pages: the next task after a submission,
+the dispatcher's instructions and the before / after photos beside a form, extension
+requests decided from the inbox, notices with an unread badge, supervisors' edits in words."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from tests.app_fixtures import PASSWORD
+from tests.images import png
+from tests.processes.helpers import accepted, ready, step
+from web import create_app
+from workflows.services import attachments, cases, deadlines, overrides
+from workflows.services.accounts import load_actor
+from workflows.services.context import GridcaseContext
+
+
+def _web(ctx: GridcaseContext, user: str) -> FlaskClient:
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False}, ctx)
+    web = app.test_client()
+    assert web.post("/login", data={"username": user, "password": PASSWORD}).status_code == 302
+    return web
+
+
+def _dispatched(ctx: GridcaseContext, instructions: str = "") -> str:
+    number = accepted(ctx)
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg", "instructions": instructions})
+    return number
+
+
+def test_after_signing_the_handling_opens_with_the_dispatchers_instructions(
+    ctx: GridcaseContext,
+) -> None:
+    number = _dispatched(ctx, instructions="请今日内清理，注意安全")
+    web = _web(ctx, "dh-cg")
+    sign = ready(ctx, number)[0]
+    page = web.get(f"/tasks/{sign.id}").get_data(as_text=True)
+    assert "派遣意见" in page and "请今日内清理，注意安全" in page
+
+    answer = web.post(f"/tasks/{sign.id}", data={"decision": "accept"})
+    handle = ready(ctx, number)[0]
+    assert answer.status_code == 302 and answer.headers["Location"] == f"/tasks/{handle.id}"
+    page = web.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "本案下一步" in page and "请今日内清理，注意安全" in page
+
+    last = web.post(f"/tasks/{handle.id}", data={"result": "已清理"})
+    assert last.headers["Location"] == f"/cases/{number}"  # nothing else waits for dh-cg
+    assert "暂无其他待办" in web.get(last.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_verifier_sees_the_result_and_the_photos_before_and_after(
+    ctx: GridcaseContext,
+) -> None:
+    gw01 = load_actor(ctx, "gw01")
+    detail = cases.report_case(
+        ctx,
+        gw01,
+        cases.NewCase("02", "占道经营", grid="339901001001001"),
+        [attachments.Upload("before.png", "image/png", io.BytesIO(png()))],
+    )
+    number = detail.case.number
+    step(ctx, number, "review", "cd01", {"decision": "accept"})
+    step(ctx, number, "dispatch", "cd01", {"department": "dept-cg"})
+    step(ctx, number, "sign", "dh-cg", {"decision": "accept"})
+    handle = ready(ctx, number)[0]
+    after_photo = attachments.Upload("after.png", "image/png", io.BytesIO(png()))
+    cases.complete(
+        ctx,
+        load_actor(ctx, "dh-cg"),
+        handle.id,
+        {"result": "摊位已清理"},
+        photos={"photos": [after_photo]},
+    )
+    verify = ready(ctx, number)[0]
+    view, _detail = cases.get_task(ctx, gw01, verify.id)
+    result, photos = view.shown
+    assert (result.title, result.value) == ("处置结果", "摊位已清理")
+    assert [a.file_name for a in photos.before] == ["before.png"]
+    assert [a.file_name for a in photos.after] == ["after.png"]
+
+    page = _web(ctx, "gw01").get(f"/tasks/{verify.id}").get_data(as_text=True)
+    assert "处置前（上报）" in page and "摊位已清理" in page
+    assert page.index("before.png") < page.index("after.png")
+
+
+def test_an_extension_is_asked_from_the_task_and_decided_from_the_inbox(
+    ctx: GridcaseContext,
+) -> None:
+    number = _dispatched(ctx)
+    sign = ready(ctx, number)[0]
+    handler = _web(ctx, "dh-cg")
+    until = (sign.due_at + timedelta(days=3)).astimezone(ctx.calendar.timezone)
+    handler.post(
+        f"/tasks/{sign.id}/extension",
+        data={"until": until.strftime("%Y-%m-%dT%H:%M"), "reason": "等待配件到货"},
+    )
+    page = handler.get(f"/tasks/{sign.id}").get_data(as_text=True)
+    assert "等待派遣员审批" in page and "Ask for more time" not in page
+    timeline = handler.get(f"/cases/{number}").get_data(as_text=True)
+    assert "申请延至" in timeline and until.strftime("%Y-%m-%d %H:%M") in timeline
+
+    dispatcher = _web(ctx, "cd01")
+    inbox = dispatcher.get("/inbox").get_data(as_text=True)
+    assert "延期申请" in inbox and "等待配件到货" in inbox
+    request_id = re.search(r"/extensions/(\d+)/decide", inbox).group(1)
+    answer = dispatcher.post(f"/extensions/{request_id}/decide", data={"approve": "yes"})
+    assert answer.status_code == 302
+    assert "延期申请" not in dispatcher.get("/inbox").get_data(as_text=True)
+    moved = ready(ctx, number)[0]
+    assert moved.due_at.replace(second=0, microsecond=0) == until.replace(second=0, microsecond=0)
+    assert "等待派遣员审批" not in handler.get(f"/tasks/{sign.id}").get_data(as_text=True)
+    assert "延期申请" not in _web(ctx, "dh-cg").get("/inbox").get_data(as_text=True)
+
+
+def test_notices_have_an_unread_count_and_a_page(ctx: GridcaseContext) -> None:
+    number = _dispatched(ctx)
+    sign = ready(ctx, number)[0]
+    until = sign.due_at + timedelta(days=2)
+    deadlines.request_extension(ctx, load_actor(ctx, "dh-cg"), sign.id, "等配件", until)
+    web = _web(ctx, "cd01")
+    assert web.get("/notices/unread.json").get_json() == {"unread": 1}
+    page = web.get("/notices").get_data(as_text=True)
+    assert "延期" in page and f"/cases/{number}" in page and 'id="unread-badge"' in page
+    notice_id = re.search(r"/notices/(\d+)/read", page).group(1)
+    web.post(f"/notices/{notice_id}/read")
+    assert web.get("/notices/unread.json").get_json() == {"unread": 0}
+
+
+def test_a_variable_edit_reads_in_words_on_the_timeline(ctx: GridcaseContext) -> None:
+    number = _dispatched(ctx)
+    overrides.edit_data(ctx, load_actor(ctx, "sup01"), number, {"priority": "urgent"}, "领导关注")
+    page = _web(ctx, "sup01").get(f"/cases/{number}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') :]
+    assert "<dt>紧急程度</dt><dd>一般 → 紧急</dd>" in timeline
