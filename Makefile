@@ -57,7 +57,7 @@ test: system-deps $(STAMP) $(ASSETS)
 
 # After editing templates: extract messages, merge them into each catalogue, compile.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o web/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d web/translations
 

@@ -402,9 +402,7 @@ class WorkflowHost:
             WorkflowStepError: running on from there failed.
         """
         runs = [
-            t
-            for t in _completed(wf)
-            if t.task_spec.manual and t.task_spec.bpmn_id == element_id
+            t for t in _completed(wf) if t.task_spec.manual and t.task_spec.bpmn_id == element_id
         ]
         if not runs:
             raise NotFoundError(f"{element_id} has not been done yet")

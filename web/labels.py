@@ -7,7 +7,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from flask_babel import LazyString, format_datetime
+from flask_babel import LazyString, format_datetime, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -163,6 +163,7 @@ def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
         "actor_names": ACTORS,
         "action_names": ACTIONS,
         "link_names": LINKS,
+        "track_steps": TRACK_STEPS,
         "role_names": {code: LazyString(tr, r) for code, r in catalog.roles.items()},
     }
 
@@ -234,6 +235,16 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
     return lines
 
 
+# The closed loop's steps (workflows/domain/step_tracker.py).
+TRACK_STEPS = {
+    "report": lazy_pgettext("step", "Report"),
+    "accept": lazy_pgettext("step", "Accept"),
+    "dispatch": lazy_pgettext("step", "Dispatch"),
+    "handle": lazy_pgettext("step", "Handle"),
+    "verify": lazy_pgettext("step", "Verify"),
+    "close": lazy_pgettext("step", "Close"),
+    "evaluate": lazy_pgettext("step", "Evaluate"),
+}
 # Process variables a supervisor may edit, by what they mean to a reader.
 VARIABLES = {
     "grid": _l("Grid"),

@@ -59,8 +59,9 @@ def test_merge_a_duplicate_from_the_review_step(tmp_path: Path, sqlite_template:
             assert panel.locator(".side-by-side img").count() == 2
             screenshot(page, "review-duplicates")
             panel.get_by_role("button", name=f"并入 {first}").click()
-            page.wait_for_url(f"{base}/cases/{second}")
-            assert "已并单" in page.inner_text("main") or "并单" in page.inner_text("main")
+            page.wait_for_url(f"{base}/tasks/*")  # the next thing to do: the first report's review
+            assert "已完成：审查受理" in page.inner_text("main")
+            assert "办理下一件" in page.inner_text("main")
     finally:
         ctx.close()
     assert cases.get_case(ctx, load_actor(ctx, "admin"), second).case.status == "merged"

@@ -147,11 +147,14 @@ def test_closed_loop_through_the_pages(site) -> None:
     screenshot(desk, "task-validation")
     choose(desk, "decision", "accept")
     submit(desk)
-    assert "受理" in desk.inner_text(".timeline")
-    open_task(desk, base, number, "派遣")
+    # straight on to the dispatch of the same case (办理下一件), the tracker at 派遣
+    assert "本案下一步：指挥派遣" in desk.inner_text(".flash")
+    assert desk.inner_text(".tracker [aria-current=step] .name") == "派遣"
     assert desk.input_value("#in-department") == "dept-dh-zf"  # the street team first
     desk.select_option("#in-department", "dept-sj")
+    desk.fill("#in-instructions", "请尽快到场")
     submit(desk)
+    desk.goto(f"{base}/cases/{number}")
     assert "已派遣" in desk.inner_text(".case-head")
 
     # The department returns it with a reason; the dispatcher sends it elsewhere.
@@ -168,14 +171,17 @@ def test_closed_loop_through_the_pages(site) -> None:
     open_task(cg, base, number, "签收")
     choose(cg, "decision", "accept")
     submit(cg)
-    open_task(cg, base, number, "处置")
+    assert "本案下一步：处置反馈" in cg.inner_text(".flash")  # sign and handle in one visit
     cg.fill("#in-result", "已劝离摊贩，恢复通行")
     submit(cg)
 
     # The grid worker verifies on site; the case closes and waits for evaluation.
     open_task(phone, base, number, "核查")
+    assert "已劝离摊贩，恢复通行" in phone.inner_text(".shown")  # the handling's result
     choose(phone, "fixed", "true")
     submit(phone)
+    assert "本案下一步：评价" in phone.inner_text(".flash")  # the reporter evaluates next
+    phone.goto(f"{base}/cases/{number}")
     head = phone.inner_text(".case-head")
     assert "已结案" in head
     timeline = phone.inner_text(".timeline")

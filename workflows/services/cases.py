@@ -31,6 +31,7 @@ from workflows.domain.org import Unit
 from workflows.domain.permissions import SEE_ALL_TASKS, Actor
 from workflows.domain.routing import first_review, suggested_department
 from workflows.domain.statuses import is_closed
+from workflows.domain.step_tracker import TrackStep, track
 from workflows.domain.task_forms import (
     answer_problems,
     offered,
@@ -109,6 +110,12 @@ class CaseDetail:
     @property
     def waiting_for(self) -> list[str]:
         return [a.message for a in self.awaited]
+
+    @property
+    def tracker(self) -> list[TrackStep] | None:
+        """上报 → 受理 → 派遣 → 处置 → 核查 → 结案 → 评价: who and when, and where it stands."""
+        c = self.case
+        return track(c.created_at, c.reporter_name, c.closed_at, [v.task for v in self.tasks])
 
     @property
     def photos_by_step(self) -> list[tuple[str | None, list[Attachment]]]:
