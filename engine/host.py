@@ -47,6 +47,7 @@ class WaitingTimer:
     kind: str | None
     due: datetime
     activity_id: str | None
+    name: str = ""  # as the diagram names it ("报到超时 Late")
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,16 @@ class WorkflowHost:
             raise WorkflowStepError(_explain(err), _element_of(err)) from err
         self._advance(wf)
 
+    def element_names(self, wf: BpmnWorkflow) -> dict[str, str]:
+        """Each named element's name by its id, subprocesses' elements included."""
+        specs = [wf.spec, *wf.subprocess_specs.values()]
+        return {
+            t.bpmn_id: t.bpmn_name
+            for spec in specs
+            for t in spec.task_specs.values()
+            if getattr(t, "bpmn_id", None) and getattr(t, "bpmn_name", None)
+        }
+
     def element_states(self, wf: BpmnWorkflow) -> dict[str, set[str]]:
         """Which diagram elements have completed and which are active now (for drawing the
         process on the case page); elements of subprocesses are included."""
@@ -370,6 +381,7 @@ class WorkflowHost:
                     kind=_properties(task).get("timer"),
                     due=TimerEventDefinition.get_datetime(value),
                     activity_id=str(activity.id) if activity is not None else None,
+                    name=task.task_spec.bpmn_name or "",
                 )
             )
         return found

@@ -39,7 +39,12 @@ SATISFACTION = {
     "satisfied_by_default": _l("Satisfied by default (no evaluation in time)"),
 }
 # Who did a step, when it was no person with an account.
-ACTORS = {"system": _l("system"), RESIDENT: _l("a resident (public page)")}
+ACTORS = {
+    "system": _l("system"),
+    "timer": _l("the time limit"),
+    "demo": _l("demo data"),
+    RESIDENT: _l("a resident (public page)"),
+}
 ACTIONS = {
     "started": _l("Reported, process started"),
     "opened": _l("Task opened"),
@@ -223,15 +228,13 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
         if child is not None:
             lines.append(
                 _(
-                    "The process waits for message “%(name)s” from linked case "
-                    "%(number)s (%(kind)s).",
-                    name=awaited.message,
+                    "The process waits for linked case %(number)s (%(kind)s) to finish its part.",
                     number=child.number,
                     kind=LINKS.get(child.link_kind or "", ""),
                 )
             )
         else:
-            lines.append(_("The process waits for message “%(name)s”.", name=awaited.message))
+            lines.append(_("The process waits for word from another case or system."))
     return lines
 
 

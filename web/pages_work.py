@@ -295,7 +295,7 @@ def case(number: str):
         "case.html",
         detail=detail,
         waiting_lines=waiting,
-        element_names={t.task.element_id: t.task.title for t in detail.tasks},
+        element_names=detail.element_names,
         task_views={t.task.id: t for t in detail.tasks},
         overrides_panel=override_panel(ctx, detail),
     )

@@ -106,6 +106,8 @@ class CaseDetail:
     may_override: bool = False
     # The order was reported before (same account, same external id): this is that case.
     already_reported: bool = False
+    process_name: str = ""  # as the diagram names it ("Closed-loop case / 闭环处置")
+    element_names: dict[str, str] = field(default_factory=dict)  # element id → name
 
     @property
     def waiting_for(self) -> list[str]:
@@ -560,9 +562,11 @@ def detail_in(
     tasks: list[TaskView] = []
     history: Sequence[JournalEntry] = []
     snapshot: instances.Snapshot | None = None
+    process_name = ""
     now = uow.now()
     if instance is not None:
         version = uow.versions.get(instance.version_id)
+        process_name = version.name
         for record in uow.tasks.for_instance(instance.id):
             schema = version.forms.get(record.form) if record.form else None
             schema = offered(schema, case.review_unit_key, ctx.directory)
@@ -600,4 +604,6 @@ def detail_in(
             {e.actor for e in history} | {t.task.assignee for t in tasks if t.task.assignee}
         ),
         may_override=ctx.permissions.may_override(actor, case),
+        process_name=process_name,
+        element_names=snapshot.names if snapshot else {},
     )
