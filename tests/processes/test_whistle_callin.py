@@ -130,3 +130,21 @@ def test_a_report_in_after_the_late_mark_is_late(ctx: GridcaseContext) -> None:
         ("callin_late", None),
         ("callin_reported", False),
     ]
+
+
+def test_the_case_shows_which_departments_reported_in(ctx: GridcaseContext) -> None:
+    number = at_street(ctx)
+    step(
+        ctx,
+        number,
+        "dispatch",
+        "sd01",
+        {"mode": "whistle", "whistle_departments": ["dept-cg", "dept-ga"], "urgency": "normal"},
+    )
+    whistle = child(ctx, number, "whistle_callin")
+    step(ctx, whistle, "report_in", "dh-cg", {"officer": "王队长"})
+    [progress] = cases.get_case(ctx, load_actor(ctx, "sd01"), number).linked
+    assert [(m.department_key, m.kind, m.on_time) for m in progress.marks] == [
+        ("dept-cg", "callin_reported", True)
+    ]
+    assert [(t.element_id, t.unit_key) for t in progress.waiting] == [("report_in", "dept-ga")]

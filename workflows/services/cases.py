@@ -78,6 +78,16 @@ class Shown:
 
 
 @dataclass(frozen=True)
+class LinkedProgress:
+    """Where a linked case (a whistle's call-in, a conference) stands, department by
+    department: the marks given so far and the steps still waiting."""
+
+    case: Case
+    marks: Sequence[DepartmentMark]
+    waiting: Sequence[TaskRecord]
+
+
+@dataclass(frozen=True)
 class Awaited:
     """A message the process waits for, and the linked case expected to send it."""
 
@@ -108,6 +118,7 @@ class CaseDetail:
     already_reported: bool = False
     process_name: str = ""  # as the diagram names it ("Closed-loop case / 闭环处置")
     element_names: dict[str, str] = field(default_factory=dict)  # element id → name
+    linked: Sequence[LinkedProgress] = ()
 
     @property
     def waiting_for(self) -> list[str]:
@@ -606,4 +617,12 @@ def detail_in(
         may_override=ctx.permissions.may_override(actor, case),
         process_name=process_name,
         element_names=snapshot.names if snapshot else {},
+        linked=[
+            LinkedProgress(
+                child,
+                uow.assessment.marks_for_case(child.id),
+                uow.tasks.ready_for_instance(child.instance_id) if child.instance_id else [],
+            )
+            for child in children
+        ],
     )
