@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.form_widgets import fields_for, flash_errors, parse_local_time, read_form
 from web.i18n import tr
-from web.security import context, login_required
+from web.labels import VARIABLES
+from web.security import context, login_required, may
 from workflows.domain.errors import FieldErrors, WorkflowStepError
+from workflows.domain.permissions import DESIGN
 from workflows.services import cases, deadlines, overrides, processes, supervision
 from workflows.services.cases import CaseDetail
 from workflows.services.context import GridcaseContext
@@ -43,7 +46,7 @@ def _render(results: list[overrides.BulkResult] | None = None, status: int = 200
         results=results,
         departments=[u for u in ctx.directory.all() if u.is_department],
         areas=[u for u in ctx.directory.all() if not u.is_department and u.level != "grid"],
-        processes=[p.process_id for p in processes.list_processes(ctx)],
+        processes=[(p.process_id, p.name) for p in processes.list_processes(ctx)],
     ), status
 
 
@@ -126,8 +129,33 @@ def override_panel(ctx: GridcaseContext, detail: CaseDetail) -> dict | None:
     return {
         "shortcuts": shortcuts,
         "done_steps": done,
-        "editable": overrides.editable_data(detail.data),
+        "editable": _editable(ctx, detail),
     }
+
+
+def _editable(ctx: GridcaseContext, detail: CaseDetail) -> list[tuple[str, str, Any, list]]:
+    """The variables a supervisor edits, each as (name, label, value, choices): the ones
+    that mean something to a reader, units and priorities picked from lists (designers
+    see every plain variable, by its name)."""
+    designer = may(DESIGN)
+    units = {
+        "grid": [(u.key, tr(u)) for u in ctx.directory.grids()],
+        "review_unit": [
+            (u.key, tr(u))
+            for u in ctx.directory.all()
+            if u.level in ("community", "street", "district") and not u.is_department
+        ],
+        "department": [(u.key, tr(u)) for u in ctx.directory.all() if u.is_department],
+        "priority": [(k, tr(p)) for k, p in ctx.catalog.priorities.items()],
+        "category": [(c.code, f"{c.code} {tr(c)}") for c in ctx.catalog.categories.values()],
+    }
+    found = []
+    for name, value in overrides.editable_data(detail.data).items():
+        if name in VARIABLES and not name.endswith(("_due", "_warn")):
+            found.append((name, str(VARIABLES[name]), value, units.get(name, [])))
+        elif designer:
+            found.append((name, name, value, []))
+    return found
 
 
 @bp.post("/cases/<number>/override")

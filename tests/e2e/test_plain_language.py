@@ -16,6 +16,9 @@ from web import create_app
 from workflows.services.context import GridcaseContext
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+# Words in Latin letters a Chinese page may carry: the product's name, the language
+# switch, the map's attribution, file formats.
+LATIN = {"gridcase", "English", "Open", "OpenStreetMap", "Leaflet", "Excel", "JavaScript"}
 # Names an id shares with the page's own words in English, where they are words.
 ORDINARY = {"closed", "review", "dispatch", "sign", "handle", "verify", "evaluate"}
 
@@ -54,7 +57,7 @@ class _Text(HTMLParser):
 
 def _seen(web: FlaskClient, path: str) -> str:
     answer = web.get(path)
-    if answer.status_code == 403:  # not this person's case: nothing shown
+    if answer.status_code in (302, 403):  # not this person's page or case: nothing shown
         return ""
     assert answer.status_code == 200, path
     parser = _Text()
@@ -108,12 +111,17 @@ def test_no_bpmn_id_on_a_workers_pages(ctx: GridcaseContext, busy: list[str], us
     ids = _bpmn_ids() | {"timer", "demo", "system"}  # technical actors too
     assert {"review_warning", "whistle_done", "sign_overdue_timer"} <= ids | {"whistle_done"}
     web = _web(ctx, user)
-    pages = ["/inbox", "/notices", *(f"/cases/{n}" for n in busy)]
+    pages = ["/inbox", "/notices", "/dashboard", "/console", "/cases", "/map"]
+    pages += [f"/cases/{n}" for n in busy]
     pages += [f"/tasks/{t.id}" for n in busy for t in ready(ctx, n)]
-    leaks = {}
+    leaks, english = {}, {}
     for path in pages:
-        words = set(re.findall(r"[a-z][a-z0-9_]*", _seen(web, path)))
-        found = sorted(words & ids)
+        seen = _seen(web, path)
+        found = sorted(set(re.findall(r"[a-z][a-z0-9_]*", seen)) & ids)
         if found:
             leaks[path] = found
+        latin = sorted(set(re.findall(r"[A-Za-z][A-Za-z_]{3,}", seen)) - LATIN)
+        if latin:
+            english[path] = latin
     assert not leaks
+    assert not english  # English (or a code) left in a Chinese page

@@ -373,7 +373,7 @@ def test_supervisor_goes_back_edits_data_and_completes_in_the_holders_place(site
 
     page.locator("#overrides summary", has_text="变量").click()
     edit = page.locator("#overrides details", has_text="变量").locator("form")
-    edit.locator("input[name='var:priority']").fill("urgent")
+    edit.locator("select[name='var:priority']").select_option("urgent")
     edit.locator("textarea[name=reason]").fill("市民再次来电催办")
     edit.locator("button[type=submit]").click()
     assert "市民再次来电催办" in page.inner_text("#timeline")

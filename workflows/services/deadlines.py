@@ -89,17 +89,20 @@ class PendingExtension:
     case: Case
     step: str
     due_at: datetime | None
+    asked_by: str  # the person's display name
 
 
 def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> list[PendingExtension]:
     """The requests the actor may approve or refuse (dispatchers and supervisors above the
     case), oldest first."""
     with ctx.uow() as uow:
+        mine = [(r, c) for r, c in uow.extensions.pending() if ctx.permissions.may_steer(actor, c)]
+        names = uow.users.display_names({r.requested_by for r, _c in mine})
         found = []
-        for request, case in uow.extensions.pending():
-            if ctx.permissions.may_steer(actor, case):
-                task = uow.tasks.get(request.task_id)
-                found.append(PendingExtension(request, case, task.title, task.due_at))
+        for request, case in mine:
+            task = uow.tasks.get(request.task_id)
+            asked_by = names.get(request.requested_by, request.requested_by)
+            found.append(PendingExtension(request, case, task.title, task.due_at, asked_by))
         return found
 
 
@@ -129,12 +132,12 @@ def decide_extension(
         request.decided_at = uow.now()
         request.comment = comment
         if approve:
-            reason = f"extension approved: {request.reason}"
-            move_deadline(ctx, uow, case, request.requested_until, actor.username, reason)
+            move_deadline(ctx, uow, case, request.requested_until, actor.username, request.reason)
             case.extended = True
-        else:
-            instance = uow.instances.get(case.instance_id or 0)
-            instances.journal(uow, instance, actor.username, "extension_refused", reason=comment)
+        instance = uow.instances.get(case.instance_id or 0)
+        instances.journal(
+            uow, instance, actor.username, f"extension_{request.status}", reason=comment
+        )
         asker = [Recipient(None, None, request.requested_by)]
         notices = add_notices(ctx, uow, case, f"extension_{request.status}", asker, body=comment)
         schedule(ctx, uow, [], notices)
