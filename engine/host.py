@@ -35,7 +35,7 @@ from engine.clock import Clock, SystemClock
 from engine.errors import ConflictError, NotFoundError, ScriptError, WorkflowStepError
 from engine.script_sandbox import RestrictedScriptEngine
 from engine.serialization import StateSerializer
-from engine.spec_registry import ParsedSpec
+from engine.spec_registry import ParsedSpec, element_names_of
 
 
 @dataclass(frozen=True)
@@ -243,13 +243,7 @@ class WorkflowHost:
 
     def element_names(self, wf: BpmnWorkflow) -> dict[str, str]:
         """Each named element's name by its id, subprocesses' elements included."""
-        specs = [wf.spec, *wf.subprocess_specs.values()]
-        return {
-            t.bpmn_id: t.bpmn_name
-            for spec in specs
-            for t in spec.task_specs.values()
-            if getattr(t, "bpmn_id", None) and getattr(t, "bpmn_name", None)
-        }
+        return element_names_of([wf.spec, *wf.subprocess_specs.values()])
 
     def element_states(self, wf: BpmnWorkflow) -> dict[str, set[str]]:
         """Which diagram elements have completed and which are active now (for drawing the

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from web.form_widgets import fields_for, flash_errors, parse_local_time, read_form
-from web.i18n import tr
+from web.i18n import split_title, tr
 from web.labels import VARIABLES
 from web.security import context, login_required, may
 from workflows.domain.errors import FieldErrors, WorkflowStepError
@@ -114,7 +114,8 @@ def retry(job_id: str):
 @login_required
 def heat(process_id: str):
     found = supervision.heat(context(), g.actor, process_id)
-    return {"xml": found.xml, "heat": found.elements}
+    named = {e: {**h, "name": split_title(h["name"])} for e, h in found.elements.items()}
+    return {"xml": found.xml, "heat": named}
 
 
 def override_panel(ctx: GridcaseContext, detail: CaseDetail) -> dict | None:

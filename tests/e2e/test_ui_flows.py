@@ -189,6 +189,8 @@ def test_closed_loop_through_the_pages(site) -> None:
 
     # Everyone who may see it gets the live diagram with completed steps marked.
     desk.goto(f"{base}/cases/{number}")
+    assert desk.locator("#diagram[data-ready]").count() == 0  # folded: drawn when opened
+    desk.click("#process summary")
     desk.wait_for_selector("#diagram[data-ready='1']")
     assert desk.locator("#diagram .gc-done").count() >= 5
     assert desk.locator("#diagram [data-element-id=evaluate].gc-active").count() == 1
@@ -212,6 +214,10 @@ def test_supervisor_reassigns_an_overdue_task_with_a_reason(site) -> None:
     assert overdue.count() == 1
     page.wait_for_selector("#heatmap[data-ready='1']")
     assert page.locator("#heatmap .gc-heat").count() >= 1
+    rows = [r.inner_text() for r in page.locator("#heat-table tbody tr").all()]
+    assert any(r.startswith("签收\t") for r in rows)  # each step by its name, with its count
+    counts = [int(r.split("\t")[1]) for r in rows]
+    assert counts == sorted(counts, reverse=True)  # busiest first
     screenshot(page, "console")
 
     overdue.locator("a").first.click()

@@ -125,6 +125,11 @@ class CaseDetail:
         return [a.message for a in self.awaited]
 
     @property
+    def overdue_steps(self) -> list[TaskView]:
+        """Waiting steps past their own time limit (the case's deadline may still be ahead)."""
+        return [v for v in self.tasks if v.task.state == "ready" and v.overdue]
+
+    @property
     def tracker(self) -> list[TrackStep] | None:
         """上报 → 受理 → 派遣 → 处置 → 核查 → 结案 → 评价: who and when, and where it stands."""
         c = self.case

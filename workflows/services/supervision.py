@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from engine.job_queue import FailedJob
 from workflows.adapters.models import Case
@@ -79,7 +80,7 @@ def console(
 @dataclass(frozen=True)
 class Heat:
     xml: str
-    elements: dict[str, dict[str, float]]
+    elements: dict[str, dict[str, Any]]  # element id → count, avg_hours, name
 
 
 def heat(ctx: GridcaseContext, actor: Actor, process_id: str) -> Heat:
@@ -93,9 +94,10 @@ def heat(ctx: GridcaseContext, actor: Actor, process_id: str) -> Heat:
         if version is None:
             raise NotFoundError(f"no process {process_id!r}")
         rows = uow.console.heat(process_id, paths, uow.now())
+        names = ctx.runtime.parsed(version).element_names()
         return Heat(
             version.bpmn_xml,
-            {e: {"count": n, "avg_hours": avg} for e, n, avg in rows},
+            {e: {"count": n, "avg_hours": avg, "name": names.get(e, "")} for e, n, avg in rows},
         )
 
 
