@@ -31,6 +31,7 @@ from workflows.services import (
     deadlines,
     delegation,
     duplicates,
+    map_data,
     notifications,
 )
 from workflows.services.context import GridcaseContext
@@ -258,6 +259,7 @@ def report():
         errors=errors,
         values=values,
         grids=ctx.directory.grids(),
+        outlines=map_data.grid_outlines(ctx),
     ), (400 if errors else 200)
 
 

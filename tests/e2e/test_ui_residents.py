@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_fixtures import copy_sqlite_template, make_context
+from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
 from tests.browser import PATIENCE_MS, chromium, screenshot, serving, wait_until
 from tests.processes.helpers import GRID1, step
 from web import create_app
@@ -106,3 +106,60 @@ def test_a_resident_reports_from_a_phone_and_evaluates_by_the_link(
         assert "满意" in phone.inner_text("main") and not phone.query_selector("#evaluate")
         screenshot(phone, "resident-evaluated-phone")
     ctx.close()
+
+
+def test_a_grid_worker_reports_from_the_field(tmp_path: Path, sqlite_template: Path) -> None:
+    """The staff's report page is built for the field too: the photo first with its
+    preview, the place from the phone (a pin on the grid map), a clear word when the
+    browser cannot tell the place."""
+    ctx = make_context(copy_sqlite_template(sqlite_template, tmp_path), upload_dir=tmp_path / "up")
+    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
+    grid = ctx.directory.get(GRID1)
+    photo = tmp_path / "scene.png"
+    photo.write_bytes(PNG)
+    try:
+        with serving(app) as base, chromium() as browser:
+            phone = browser.new_page(
+                viewport={"width": 375, "height": 740},
+                geolocation={"latitude": grid.lat, "longitude": grid.lon},
+                permissions=["geolocation"],
+            )
+            phone.set_default_timeout(PATIENCE_MS)
+            phone.goto(f"{base}/login")
+            phone.fill("input[name=username]", "gw01")
+            phone.fill("input[name=password]", PASSWORD)
+            phone.click("form.login button[type=submit]")
+            phone.goto(f"{base}/report")
+            phone.wait_for_selector("#pick[data-ready='1']")
+            fields = phone.eval_on_selector_all(
+                ".task-form > .field", "fs => fs.map(f => f.className)"
+            )
+            assert "photo-first" in fields[0]  # the photo comes first
+            phone.set_input_files("#in-photos", str(photo))
+            phone.wait_for_selector("#previews img", state="attached")
+            phone.select_option("#in-category", "02")
+            phone.fill("#in-description", "路口井盖缺失")
+            phone.click("#locate")
+            wait_until(phone, "document.getElementById('in-lat').value !== ''")
+            assert grid.name_zh in phone.inner_text("#picked")
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+            screenshot(phone, "report-field-phone")
+            phone.click("form.task-form button[type=submit]")
+            phone.wait_for_selector(".case-head code")
+            number = phone.inner_text(".case-head code")
+
+            blind = browser.new_page(viewport={"width": 375, "height": 740})  # no permission
+            blind.set_default_timeout(PATIENCE_MS)
+            blind.goto(f"{base}/login")
+            blind.fill("input[name=username]", "gw01")
+            blind.fill("input[name=password]", PASSWORD)
+            blind.click("form.login button[type=submit]")
+            blind.goto(f"{base}/report")
+            blind.wait_for_selector("#pick[data-ready='1']")
+            blind.click("#locate")
+            wait_until(blind, "document.getElementById('picked').textContent.includes('地图')")
+        case = cases.get_case(ctx, load_actor(ctx, "admin"), number).case
+        assert (round(case.lat, 4), round(case.lon, 4)) == (round(grid.lat, 4), round(grid.lon, 4))
+        assert case.grid_key == GRID1
+    finally:
+        ctx.close()

@@ -1,5 +1,5 @@
 // Small page actions without inline script (the Content-Security-Policy allows none):
-// buttons that print the page or copy a text, and the report form's "use my location".
+// buttons that print the page or copy a text.
 (function () {
   "use strict";
   for (const button of document.querySelectorAll("[data-print]")) {
@@ -14,16 +14,6 @@
       } catch (err) {
         window.getSelection().selectAllChildren(document.getElementById(button.dataset.copy));
       }
-    });
-  }
-  const locate = document.getElementById("locate");
-  if (locate && locate.dataset.fills) {
-    locate.addEventListener("click", () => {
-      if (!navigator.geolocation) { return; }
-      navigator.geolocation.getCurrentPosition((p) => {
-        document.getElementById("in-lat").value = p.coords.latitude.toFixed(6);
-        document.getElementById("in-lon").value = p.coords.longitude.toFixed(6);
-      });
     });
   }
 })();

@@ -1,5 +1,5 @@
-// The residents' report page: previews of the photos taken, the place from the browser's
-// location or a tap on the map (a pin that can be dragged).
+// A report page (residents' /r and the staff's /report): previews of the photos taken, the
+// place from the browser's location or a tap on the map (a pin that can be dragged).
 (function () {
   "use strict";
   const english = document.documentElement.lang === "en";
