@@ -13,7 +13,7 @@ from flask import flash, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from web.i18n import is_english, localized, tr
+from web.i18n import choice_titles, field_title, is_english, localized, tr
 from workflows.domain.catalog import Catalog
 from workflows.domain.errors import FieldErrors
 from workflows.domain.org import OrgDirectory
@@ -73,8 +73,7 @@ def fields_for(
         kind = _kind(spec)
         options: list[tuple[str, str]] = []
         if "enum" in spec:
-            titles = spec.get("x-enum-titles") or spec["enum"]
-            options = list(zip(spec["enum"], titles, strict=False))
+            options = list(zip(spec["enum"], choice_titles(spec), strict=False))
         elif kind in ("department", "departments"):
             options = departments
         elif kind == "category":
@@ -86,7 +85,7 @@ def fields_for(
         out.append(
             Field(
                 name=name,
-                title=spec.get("title", name),
+                title=field_title(spec, name),
                 description=_hint(spec),
                 kind=kind,
                 required=name in required,

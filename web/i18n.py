@@ -3,6 +3,7 @@ session. ``tr`` picks the ``*_zh`` or ``*_en`` name of catalog and org data."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, request, session
@@ -42,6 +43,21 @@ def localized(message: str) -> str:
         subject, _, rest = message.partition(": ")
         return f"{subject}: {gettext(rest)}"
     return translated
+
+
+def field_title(spec: Mapping[str, Any], name: str) -> str:
+    """A form field's title in the page's language: designers write ``title`` in Chinese
+    and ``x-title-en`` beside it (a "中文 English" title is split)."""
+    if is_english() and spec.get("x-title-en"):
+        return str(spec["x-title-en"])
+    return split_title(str(spec.get("title", name)))
+
+
+def choice_titles(spec: Mapping[str, Any]) -> list[str]:
+    """The titles of a field's choices in the page's language (``x-enum-titles`` and
+    ``x-enum-titles-en``), else the values themselves."""
+    english = spec.get("x-enum-titles-en") if is_english() else None
+    return [str(t) for t in (english or spec.get("x-enum-titles") or spec["enum"])]
 
 
 def split_title(title: str) -> str:

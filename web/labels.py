@@ -11,7 +11,7 @@ from flask_babel import LazyString, format_datetime, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from web.i18n import split_title, tr
+from web.i18n import choice_titles, field_title, is_english, split_title, tr
 from workflows.domain.catalog import Catalog
 from workflows.domain.org import OrgDirectory
 from workflows.domain.permissions import RESIDENT
@@ -313,9 +313,7 @@ def answers(
             continue
         values = value if isinstance(value, list) else [value]
         if "enum" in spec:
-            titles = dict(
-                zip(spec["enum"], spec.get("x-enum-titles") or spec["enum"], strict=False)
-            )
+            titles = dict(zip(spec["enum"], choice_titles(spec), strict=False))
             values = [titles.get(v, v) for v in values]
         elif isinstance(value, bool):
             values = [_("Yes") if value else _("No")]
@@ -330,5 +328,6 @@ def answers(
         values = [
             tr(directory.get(v)) if isinstance(v, str) and v in directory else v for v in values
         ]
-        shown.append((split_title(spec.get("title", name)), "、".join(str(v) for v in values)))
+        joined = (", " if is_english() else "、").join(str(v) for v in values)
+        shown.append((field_title(spec, name), joined))
     return shown

@@ -136,3 +136,16 @@ def test_a_variable_edit_reads_in_words_on_the_timeline(ctx: GridcaseContext) ->
     page = _web(ctx, "sup01").get(f"/cases/{number}").get_data(as_text=True)
     timeline = page[page.index('id="timeline"') :]
     assert "<dt>紧急程度</dt><dd>一般 → 紧急</dd>" in timeline
+
+
+def test_in_english_forms_and_answers_read_in_english(ctx: GridcaseContext) -> None:
+    number = _dispatched(ctx, instructions="请尽快")
+    web = _web(ctx, "dh-cg")
+    web.post("/lang/en", data={"next": "/inbox"})
+    sign = ready(ctx, number)[0]
+    page = web.get(f"/tasks/{sign.id}").get_data(as_text=True)
+    assert "Sign decision" in page and "Return" in page and "签收结论" not in page
+    assert "Instructions" in page  # the dispatcher's, shown beside the form
+    timeline = web.get(f"/cases/{number}").get_data(as_text=True)
+    timeline = timeline[timeline.index('id="timeline"') :]
+    assert "Department" in timeline and "处置部门" not in timeline

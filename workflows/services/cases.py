@@ -73,6 +73,7 @@ class Shown:
     title: str
     value: Any = None
     before: Sequence[Attachment] = ()
+    title_en: str = ""
     after: Sequence[Attachment] = ()
     after_step: str | None = None
 
@@ -519,10 +520,11 @@ def _shown(
             None,
         )
         title = str((spec or {}).get("title", name))
+        title_en = str((spec or {}).get("x-title-en", ""))
         if spec is not None and spec.get("x-widget") == "photos":
-            found.append(_before_and_after(title, name, forms, detail))
+            found.append(replace(_before_and_after(title, name, forms, detail), title_en=title_en))
         elif detail.data.get(name) not in (None, "", []):
-            found.append(Shown(title, detail.data[name]))
+            found.append(Shown(title, detail.data[name], title_en=title_en))
     return found
 
 
