@@ -315,3 +315,12 @@ def diagram(number: str):
 def file(attachment_id: int):
     row, path = attachments.open_file(context(), g.actor, attachment_id)
     return send_file(path, mimetype=row.content_type, download_name=row.file_name)
+
+
+@bp.get("/files/<int:attachment_id>/thumb")
+@login_required
+def thumbnail(attachment_id: int):
+    """The small copy made at upload, for lists and side-by-side views."""
+    row, path = attachments.open_file(context(), g.actor, attachment_id, thumbnail=True)
+    small = path.name.endswith(attachments.THUMBNAIL_SUFFIX)
+    return send_file(path, mimetype="image/jpeg" if small else row.content_type, max_age=3600)

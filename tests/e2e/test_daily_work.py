@@ -84,6 +84,10 @@ def test_the_verifier_sees_the_result_and_the_photos_before_and_after(
 
     page = _web(ctx, "gw01").get(f"/tasks/{verify.id}").get_data(as_text=True)
     assert "处置前（上报）" in page and "摊位已清理" in page
+    thumb = f"/files/{photos.before[0].id}/thumb"
+    assert thumb in page  # the small copy in the page, the full photo behind the link
+    answer = _web(ctx, "gw01").get(thumb)
+    assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
     assert page.index("before.png") < page.index("after.png")
 
 

@@ -131,3 +131,41 @@ def test_photos_of_a_completed_step_belong_to_the_step(ctx_with_uploads) -> None
         e for e in detail.history if e.action == "completed" and e.task_id == done.task.id
     )
     assert completed.payload["photos"] == [str(photo.id)]
+
+
+def test_a_photo_gets_a_small_copy_for_lists(ctx_with_uploads) -> None:
+    """Thumbnails are made on the server at upload: a list of nine phone photos loads
+    small JPEGs, the viewer the full picture; a refused report leaves neither behind."""
+    ctx, folder = ctx_with_uploads
+    big = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (30, 120, 60)).save(big, "JPEG")
+    gw01 = load_actor(ctx, "gw01")
+    detail = cases.report_case(
+        ctx,
+        gw01,
+        cases.NewCase("02", "占道", grid=GRID1),
+        [_upload("big.jpg", "image/jpeg", big.getvalue()), _upload("doc.png")],
+    )
+    photo, _png = detail.attachments
+    _row, thumb = attachments.open_file(ctx, gw01, photo.id, thumbnail=True)
+    with Image.open(thumb) as image:
+        assert image.format == "JPEG" and max(image.size) == 480
+    _row, full = attachments.open_file(ctx, gw01, photo.id)
+    with Image.open(full) as image:
+        assert image.size == (4000, 3000)
+    assert sorted(p.name.endswith(".thumb.jpg") for p in folder.iterdir()) == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+    kept = set(folder.iterdir())
+    with pytest.raises(FieldErrors):
+        cases.report_case(
+            ctx,
+            gw01,
+            cases.NewCase("02", "", grid=GRID1),
+            [_upload("c.jpg", "image/jpeg", big.getvalue())],
+        )
+    assert set(folder.iterdir()) == kept

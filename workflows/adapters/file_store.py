@@ -19,6 +19,10 @@ class FileStore:
         (self.root / name).write_bytes(data)
         return name
 
+    def save_as(self, name: str, data: bytes) -> None:
+        """Write a file beside another under a name derived from it (a thumbnail)."""
+        (self.root / name).write_bytes(data)
+
     def delete(self, name: str) -> None:
         (self.root / name).unlink(missing_ok=True)
 

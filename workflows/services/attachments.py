@@ -32,6 +32,21 @@ TYPES = {
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 # Larger images are refused before they are decoded (a small file can unpack to gigabytes).
 MAX_PIXELS = 50_000_000
+# Lists and side-by-side views load a small copy made at upload, not the phone's full photo.
+THUMBNAIL_SIZE = (480, 480)
+THUMBNAIL_SUFFIX = ".thumb.jpg"
+
+
+def _thumbnail(kind: str, data: bytes) -> bytes | None:
+    """A small JPEG of a kept image (None for a PDF)."""
+    if kind not in IMAGE_FORMATS:
+        return None
+    with Image.open(io.BytesIO(data)) as image:
+        small = image.convert("RGB")
+        small.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=80)
+        return out.getvalue()
 
 
 def _accepted(kind: str, data: bytes) -> bytes | None:
@@ -70,6 +85,7 @@ class Checked:
     file_name: str
     content_type: str
     data: bytes
+    thumbnail: bytes | None = None
 
 
 def check(uploads: Sequence[Upload], field: str = "photos") -> list[Checked]:
@@ -90,7 +106,8 @@ def check(uploads: Sequence[Upload], field: str = "photos") -> list[Checked]:
         kept = _accepted(kind, data) if kind in TYPES else None
         if kept is None:
             raise FieldErrors({field: [f"{upload.file_name}: only JPEG, PNG, WebP or PDF"]})
-        checked.append(Checked(Path(upload.file_name).name[:200], kind, kept))
+        name = Path(upload.file_name).name[:200]
+        checked.append(Checked(name, kind, kept, _thumbnail(kind, kept)))
     return checked
 
 
@@ -128,6 +145,9 @@ def keep(
     for f in files:
         name = ctx.files.save(f.data, TYPES[f.content_type])
         uow.on_rollback(ctx.files.delete, name)
+        if f.thumbnail is not None:
+            ctx.files.save_as(name + THUMBNAIL_SUFFIX, f.thumbnail)
+            uow.on_rollback(ctx.files.delete, name + THUMBNAIL_SUFFIX)
         row = Attachment(
             case_id=case.id,
             task_id=task_id,
@@ -143,8 +163,13 @@ def keep(
     return rows
 
 
-def open_file(ctx: GridcaseContext, actor: Actor, attachment_id: int) -> tuple[Attachment, Path]:
-    """Raises: NotFoundError; ForbiddenError unless the actor may see the file's case (or
+def open_file(
+    ctx: GridcaseContext, actor: Actor, attachment_id: int, thumbnail: bool = False
+) -> tuple[Attachment, Path]:
+    """The file, or its small copy (the file itself when it has none: a PDF, an upload from
+    before thumbnails).
+
+    Raises: NotFoundError; ForbiddenError unless the actor may see the file's case (or
     uploaded it before it belonged to a case)."""
     with ctx.uow() as uow:
         row = uow.attachments.get(attachment_id)
@@ -156,4 +181,7 @@ def open_file(ctx: GridcaseContext, actor: Actor, attachment_id: int) -> tuple[A
             allowed = ctx.permissions.may_see_case(actor, case, tasks)
         if not allowed:
             raise ForbiddenError("you may not see this file")
+        small = ctx.files.path(row.stored_as + THUMBNAIL_SUFFIX)
+        if thumbnail and small.exists():
+            return row, small
         return row, ctx.files.path(row.stored_as)
