@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+
+class Phrase(str):
+    """An English message a page can say in its reader's language: ``template`` is the
+    message id of the translation catalogue and ``params`` fill its ``%(name)s`` places.
+    It is the English sentence itself wherever a plain string is expected (API answers,
+    logs)."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Phrase:
+        made = super().__new__(cls, template % params if params else template)
+        made.template = template
+        made.params = params
+        return made
 
 
 class GridcaseError(Exception):

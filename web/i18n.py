@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext
 
+from workflows.domain.errors import Phrase
+
 LANGUAGES = {"zh_Hans": "中文", "en": "English"}
 DEFAULT = "zh_Hans"
 
@@ -38,6 +40,8 @@ def localized(message: str) -> str:
     otherwise as it came."""
     if not message:
         return message
+    if isinstance(message, Phrase):
+        return gettext(message.template, **message.params)
     translated = gettext(message)
     if translated == message and ": " in message:
         subject, _, rest = message.partition(": ")

@@ -11,6 +11,7 @@ from engine.errors import (
     ForbiddenError,
     GridcaseError,
     NotFoundError,
+    Phrase,
     ScriptError,
     WorkflowStepError,
 )
@@ -27,8 +28,10 @@ __all__ = [
     "GridcaseError",
     "NotFoundError",
     "OrderAlreadyReported",
+    "Phrase",
     "ScriptError",
     "WorkflowStepError",
+    "unknown_category",
 ]
 
 
@@ -42,3 +45,10 @@ class CatalogError(GridcaseError):
 
 class OrderAlreadyReported(ConflictError):
     """Another transaction opened the case for this external order first."""
+
+
+def unknown_category(code: str | None) -> Phrase:
+    """What a form says about a category the catalog does not have (or none at all)."""
+    if not code:
+        return Phrase("choose a category")
+    return Phrase("unknown category %(code)s", code=code)

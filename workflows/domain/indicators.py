@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from workflows.domain.errors import FieldErrors
+from workflows.domain.errors import FieldErrors, Phrase
 
 GROUPINGS = ("street", "community", "grid", "department", "grid_worker", "category")
 
@@ -158,17 +158,19 @@ def period(start: date | None, end: date | None, settings: IndicatorSettings) ->
     range."""
     errors: dict[str, list[str]] = {}
     if start is None:
-        errors["from"] = ["give the first day (YYYY-MM-DD)"]
+        errors["from"] = [Phrase("give the first day (YYYY-MM-DD)")]
     if end is None:
-        errors["to"] = ["give the last day (YYYY-MM-DD)"]
+        errors["to"] = [Phrase("give the last day (YYYY-MM-DD)")]
     if errors:
         raise FieldErrors(errors)
     assert start is not None and end is not None
     if end < start:
-        raise FieldErrors({"to": ["the last day is before the first"]})
+        raise FieldErrors({"to": [Phrase("the last day is before the first")]})
     chosen = Period(start, end)
     if chosen.days > settings.max_range_days:
-        raise FieldErrors({"to": [f"at most {settings.max_range_days} days at once"]})
+        raise FieldErrors(
+            {"to": [Phrase("at most %(days)s days at once", days=settings.max_range_days)]}
+        )
     return chosen
 
 

@@ -11,7 +11,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from workflows.domain.catalog import Catalog
-from workflows.domain.errors import FieldErrors
+from workflows.domain.errors import FieldErrors, Phrase, unknown_category
 from workflows.domain.org import OrgDirectory
 from workflows.domain.routing import top_review_level
 
@@ -48,7 +48,7 @@ def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]
         FieldErrors: per-field messages for everything wrong.
     """
     if not isinstance(data, dict):
-        raise FieldErrors({"_form": ["task data must be a JSON object"]})
+        raise FieldErrors({"_form": [Phrase("task data must be a JSON object")]})
     if schema is None:
         return dict(data)
     errors: dict[str, list[str]] = {}
@@ -68,6 +68,7 @@ def validate_form(schema: Mapping[str, Any] | None, data: Any) -> dict[str, Any]
     return {**absent, **data}
 
 
+ONLY_A_STREET = Phrase("only a street blows the whistle: escalate the case to the street first")
 # Form fields that name departments (one, or a list): checked against the org tree.
 DEPARTMENT_FIELDS = ("department", "lead", "co_handlers", "invited", "whistle_departments")
 # Answers that set a deadline: it must lie ahead (a handling deadline of 2020 put the case
@@ -91,29 +92,32 @@ def answer_problems(
     for name in DEADLINE_FIELDS:
         given = _instant(data.get(name))
         if now is not None and given is not None and given <= now:
-            errors[name] = ["a deadline must lie in the future"]
+            errors[name] = [Phrase("a deadline must lie in the future")]
     closed = closed_choices(review_unit_key, directory)
     if data.get("decision") in closed.get("decision", ()):
-        errors["decision"] = ["already at the top level: cannot escalate further"]
+        errors["decision"] = [Phrase("already at the top level: cannot escalate further")]
     for name in DEPARTMENT_FIELDS:
         value = data.get(name)
         chosen = value if isinstance(value, list) else [] if value is None else [value]
         wrong = [d for d in chosen if d not in directory or not directory.get(d).is_department]
         if wrong:
-            errors[name] = [f"{', '.join(map(str, wrong))}: not a department"]
+            units = ", ".join(map(str, wrong))
+            errors[name] = [Phrase("not a department: %(units)s", units=units)]
     if data.get("mode") in closed.get("mode", ()):
-        errors["mode"] = ["only a street blows the whistle: escalate the case to the street first"]
+        errors["mode"] = [
+            Phrase("only a street blows the whistle: escalate the case to the street first")
+        ]
     if "category" in data or "event_code" in data:  # a reviewer corrects the classification
         chosen = data.get("category") or category or ""
         if chosen not in catalog.categories:
-            errors["category"] = [f"unknown category {chosen!r}"]
+            errors["category"] = [unknown_category(chosen)]
         else:
             problem = catalog.event_code_problem(chosen, data.get("event_code"))
             if problem:
                 errors["event_code"] = [problem]
     service = data.get("service_category")
     if service is not None and service not in catalog.categories:
-        errors["service_category"] = [f"unknown category {service!r}"]
+        errors["service_category"] = [unknown_category(service)]
     return errors
 
 

@@ -16,7 +16,13 @@ from workflows.adapters.passwords import (
     token_hash,
 )
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import AuthenticationError, FieldErrors, ForbiddenError, NotFoundError
+from workflows.domain.errors import (
+    AuthenticationError,
+    FieldErrors,
+    ForbiddenError,
+    NotFoundError,
+    Phrase,
+)
 from workflows.domain.permissions import MANAGE_ACCOUNTS, Actor
 from workflows.services.context import GridcaseContext
 
@@ -153,9 +159,9 @@ def _issue(ctx: GridcaseContext, username: str, name: str, days: int) -> tuple[s
     """:func:`issue_token`, with how the new token is listed."""
     errors: dict[str, list[str]] = {}
     if not 1 <= days <= MAX_TOKEN_DAYS:
-        errors["days"] = [f"a token lives 1 to {MAX_TOKEN_DAYS} days"]
+        errors["days"] = [Phrase("a token lives 1 to %(days)s days", days=MAX_TOKEN_DAYS)]
     if not name.strip() or len(name) > 100:
-        errors["name"] = ["name the token (what uses it), at most 100 characters"]
+        errors["name"] = [Phrase("name the token (what uses it), at most 100 characters")]
     if errors:
         raise FieldErrors(errors)
     with ctx.uow() as uow:

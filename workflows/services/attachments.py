@@ -14,7 +14,7 @@ from PIL import Image, ImageOps
 
 from workflows.adapters.models import Attachment, Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.domain.errors import FieldErrors, ForbiddenError, Phrase
 from workflows.domain.permissions import Actor
 from workflows.services.context import GridcaseContext
 
@@ -96,12 +96,22 @@ def check(uploads: Sequence[Upload], field: str = "photos") -> list[Checked]:
     """
     uploads = [u for u in uploads if u.file_name]
     if len(uploads) > MAX_FILES:
-        raise FieldErrors({field: [f"at most {MAX_FILES} files"]})
+        raise FieldErrors({field: [Phrase("at most %(n)s files", n=MAX_FILES)]})
     checked = []
     for upload in uploads:
         data = upload.stream.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            raise FieldErrors({field: [f"{upload.file_name}: larger than {MAX_BYTES // 2**20} MB"]})
+            raise FieldErrors(
+                {
+                    field: [
+                        Phrase(
+                            "%(file)s: larger than %(mb)s MB",
+                            file=upload.file_name,
+                            mb=MAX_BYTES // 2**20,
+                        )
+                    ]
+                }
+            )
         kind = upload.content_type.split(";")[0].strip()
         kept = _accepted(kind, data) if kind in TYPES else None
         if kept is None:
@@ -122,7 +132,7 @@ def check_fields(
         if not [f for f in files if f.file_name]:
             continue
         if name not in fields:
-            errors[name] = ["this field takes no files"]
+            errors[name] = [Phrase("this field takes no files")]
             continue
         try:
             checked[name] = check(files, name)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from workflows.adapters.models import Case
 from workflows.adapters.queries import CASE_SORTS, CaseFilter, CaseReach
-from workflows.domain.errors import FieldErrors
+from workflows.domain.errors import FieldErrors, Phrase, unknown_category
 from workflows.domain.permissions import Actor
 from workflows.domain.statuses import CLOSED_STATUSES, STATUSES
 from workflows.services.cases import visibility
@@ -58,38 +58,38 @@ def case_filter(ctx: GridcaseContext, actor: Actor, query: CaseQuery) -> CaseFil
     catalog, directory = ctx.catalog, ctx.directory
     wrong = [s for s in query.statuses if s not in STATUSES]
     if wrong:
-        errors["status"] = [f"unknown status {', '.join(wrong)}"]
+        errors["status"] = [Phrase("unknown status %(values)s", values=", ".join(wrong))]
     if query.category and query.category not in catalog.categories:
-        errors["category"] = [f"unknown category {query.category!r}"]
+        errors["category"] = [unknown_category(query.category)]
     if query.event_code and query.event_code not in catalog.subclasses:
-        errors["event_code"] = [f"unknown event code {query.event_code!r}"]
+        errors["event_code"] = [Phrase("unknown event code %(code)s", code=query.event_code)]
     if query.channel and query.channel not in catalog.channels:
-        errors["channel"] = [f"unknown channel {query.channel!r}"]
+        errors["channel"] = [Phrase("unknown channel %(channel)s", channel=query.channel)]
     grids = None
     if query.unit:
         if query.unit not in directory or directory.get(query.unit).is_department:
-            errors["unit"] = [f"{query.unit!r} is not an area of the org tree"]
+            errors["unit"] = [Phrase("not an area of the org tree: %(unit)s", unit=query.unit)]
         else:
             path = directory.get(query.unit).path
             grids = [g.key for g in directory.grids() if g.path.startswith(path)]
     if query.department and (
         query.department not in directory or not directory.get(query.department).is_department
     ):
-        errors["department"] = [f"{query.department!r} is not a department"]
+        errors["department"] = [Phrase("not a department: %(units)s", units=query.department)]
     if query.sort not in CASE_SORTS:
-        errors["sort"] = [f"sort by one of: {', '.join(CASE_SORTS)}"]
+        errors["sort"] = [Phrase("sort by one of: %(choices)s", choices=", ".join(CASE_SORTS))]
     for name, start, end in (
         ("reported_to", query.reported_from, query.reported_to),
         ("closed_to", query.closed_from, query.closed_to),
     ):
         if start and end and end < start:
-            errors[name] = ["the last day is before the first"]
+            errors[name] = [Phrase("the last day is before the first")]
     reporter_id = actor.user_id if query.mine else None
     if query.reporter and not query.mine:
         with ctx.uow() as uow:
             user = uow.users.by_username(query.reporter)
         if user is None:
-            errors["reporter"] = [f"unknown user {query.reporter!r}"]
+            errors["reporter"] = [Phrase("no user %(name)s", name=query.reporter)]
         else:
             reporter_id = user.id
     if errors:

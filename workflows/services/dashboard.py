@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from workflows.adapters.indicator_predicates import SATISFACTION, Scope
-from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.domain.errors import FieldErrors, ForbiddenError, Phrase
 from workflows.domain.indicators import (
     IndicatorSettings,
     Period,
@@ -224,7 +224,7 @@ def _resolved(
     except FieldErrors as err:
         errors.update(err.fields)
     if request.rank not in RANK_BY:
-        errors["rank"] = [f"rank by one of: {', '.join(RANK_BY)}"]
+        errors["rank"] = [Phrase("rank by one of: %(choices)s", choices=", ".join(RANK_BY))]
     if errors:
         raise FieldErrors(errors)
     assert chosen is not None

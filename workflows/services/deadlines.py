@@ -16,7 +16,7 @@ from workflows.adapters.models import Case, ExtensionRequest
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.case_events import Recipient
 from workflows.domain.deadline_rules import deadline_variables, warning_before
-from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError
+from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError, Phrase
 from workflows.domain.permissions import Actor
 from workflows.services.case_progress import schedule, settle
 from workflows.services.cases import CaseDetail, detail_in
@@ -49,7 +49,7 @@ def request_extension(
         if not reason.strip():
             errors["reason"] = ["give a reason"]
         if until <= task.due_at:
-            errors["until"] = [f"must be after the current deadline {task.due_at.isoformat()}"]
+            errors["until"] = [Phrase("must be after the current deadline")]
         if errors:
             raise FieldErrors(errors)
         case = uow.cases.by_instance(task.instance_id)

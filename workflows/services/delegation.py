@@ -14,7 +14,13 @@ from engine import instances
 from engine.assignment import Assignment
 from engine.instances import journal
 from workflows.adapters.models import Substitution
-from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
+from workflows.domain.errors import (
+    ConflictError,
+    FieldErrors,
+    ForbiddenError,
+    NotFoundError,
+    Phrase,
+)
 from workflows.domain.permissions import Actor
 from workflows.services.case_progress import refresh_status
 from workflows.services.cases import TaskView
@@ -37,10 +43,12 @@ def delegate(ctx: GridcaseContext, actor: Actor, task_id: str, to: str, reason: 
             raise ForbiddenError(f"{actor.username} does not hold this task")
         colleague = uow.users.by_username(to)
         if colleague is None or not colleague.active:
-            raise FieldErrors({"to": [f"unknown user {to!r}"]})
+            raise FieldErrors({"to": [Phrase("no user %(name)s", name=to)]})
         grants = {(g.role, g.unit_key) for g in uow.users.grants(colleague.id)}
         if (record.role, record.unit_key) not in grants:
-            raise FieldErrors({"to": [f"{to} is not a {record.role} of {record.unit_key}"]})
+            raise FieldErrors(
+                {"to": [Phrase("%(name)s does not hold this step's role in its unit", name=to)]}
+            )
         instances.reassign_task(
             uow,
             task_id,
@@ -73,20 +81,20 @@ def set_substitute(
     if not reason.strip():
         errors["reason"] = ["give a reason"]
     if substitute == actor.username:
-        errors["substitute"] = ["name someone else"]
+        errors["substitute"] = [Phrase("name someone else")]
     with ctx.uow() as uow:
         if ends_at <= starts_at:
-            errors["ends_at"] = ["the end must be after the start"]
+            errors["ends_at"] = [Phrase("the end must be after the start")]
         elif ends_at <= uow.now():
-            errors["ends_at"] = ["the end is in the past"]
+            errors["ends_at"] = [Phrase("the end is in the past")]
         other = uow.users.by_username(substitute)
         if other is None or not other.active:
-            errors.setdefault("substitute", []).append(f"unknown user {substitute!r}")
+            errors.setdefault("substitute", []).append(Phrase("no user %(name)s", name=substitute))
         if errors:
             raise FieldErrors(errors)
         assert other is not None
         if uow.substitutions.overlapping(actor.user_id, starts_at, ends_at):
-            raise FieldErrors({"starts_at": ["overlaps another substitution of yours"]})
+            raise FieldErrors({"starts_at": [Phrase("overlaps another substitution of yours")]})
         row = Substitution(
             user_id=actor.user_id,
             username=actor.username,

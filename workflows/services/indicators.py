@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from workflows.adapters import indicator_rollup
 from workflows.adapters.indicator_predicates import Scope, Window
 from workflows.adapters.models import Case
-from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.domain.errors import FieldErrors, ForbiddenError, Phrase
 from workflows.domain.indicators import (
     CASE_COUNTS,
     GROUPINGS,
@@ -70,7 +70,7 @@ def assessed_scope(ctx: GridcaseContext, actor: Actor, unit_key: str | None) -> 
             raise ForbiddenError(f"{actor.username} may not see indicators")
         unit = min(mine, key=lambda u: len(u.path))
     elif unit_key not in directory:
-        raise FieldErrors({"unit": [f"unknown unit {unit_key!r}"]})
+        raise FieldErrors({"unit": [Phrase("unknown unit %(unit)s", unit=unit_key)]})
     else:
         unit = directory.get(unit_key)
         if not permissions.covers(actor, ASSESS, unit.key):
@@ -100,7 +100,9 @@ def period_window(ctx: GridcaseContext, chosen: Period) -> Window:
 
 def _checked(ctx: GridcaseContext, request: IndicatorRequest) -> Period:
     if request.by not in GROUPINGS:
-        raise FieldErrors({"by": [f"group by one of: {', '.join(GROUPINGS)}"]})
+        raise FieldErrors(
+            {"by": [Phrase("group by one of: %(choices)s", choices=", ".join(GROUPINGS))]}
+        )
     return period(request.start, request.end, ctx.catalog.indicators)
 
 
@@ -162,7 +164,13 @@ def cases_behind(
     _unit, scope = assessed_scope(ctx, actor, request.unit)
     known = _measures(request.by)
     if measure not in known:
-        raise FieldErrors({"measure": [f"not a count of this table: {', '.join(known)}"]})
+        raise FieldErrors(
+            {
+                "measure": [
+                    Phrase("not a count of this table: %(choices)s", choices=", ".join(known))
+                ]
+            }
+        )
     per_page, page = max(1, min(per_page, 500)), max(1, page)
     with ctx.uow() as uow:
         cases, found = uow.indicators.cases_behind(

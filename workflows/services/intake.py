@@ -14,7 +14,7 @@ from engine.host import Message
 from engine.instances import Transition
 from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import FieldErrors
+from workflows.domain.errors import FieldErrors, Phrase, unknown_category
 from workflows.domain.nearby import cell
 from workflows.domain.org import Unit
 from workflows.domain.privacy import is_phone
@@ -68,11 +68,13 @@ def check_new_case(ctx: GridcaseContext, new: NewCase) -> None:
     if len(new.description.strip()) < 2:
         errors["description"] = ["describe what you saw"]
     if new.category not in catalog.categories:
-        errors["category"] = [f"unknown category {new.category!r}"]
+        errors["category"] = [unknown_category(new.category)]
     elif new.priority not in catalog.category(new.category).time_limits:
-        errors["priority"] = [f"category {new.category} has no priority {new.priority!r}"]
+        errors["priority"] = [
+            Phrase("this category has no priority %(priority)s", priority=new.priority)
+        ]
     if new.channel not in catalog.channels:
-        errors["channel"] = [f"unknown channel {new.channel!r}"]
+        errors["channel"] = [Phrase("unknown channel %(channel)s", channel=new.channel)]
     problem = catalog.event_code_problem(new.category, new.event_code)
     if problem:
         errors["event_code"] = [problem]
@@ -92,7 +94,7 @@ def locate(ctx: GridcaseContext, new: NewCase, own_grids: Sequence[str] = ()) ->
     directory = ctx.directory
     if new.grid:
         if new.grid not in directory or directory.get(new.grid).level != "grid":
-            raise FieldErrors({"grid": [f"{new.grid} is not a grid"]})
+            raise FieldErrors({"grid": [Phrase("not a grid: %(unit)s", unit=new.grid)]})
         return directory.get(new.grid)
     if new.lat is not None and new.lon is not None:
         if not directory.has_boundaries:
@@ -104,7 +106,7 @@ def locate(ctx: GridcaseContext, new: NewCase, own_grids: Sequence[str] = ()) ->
     own = [u for u in own_grids if u in directory]
     if own:
         return directory.get(own[0])
-    raise FieldErrors({"grid": ["give a grid or coordinates to locate the case"]})
+    raise FieldErrors({"grid": [Phrase("give a grid or coordinates to locate the case")]})
 
 
 def open_case(

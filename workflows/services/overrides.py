@@ -20,7 +20,13 @@ from engine.assignment import Assignment
 from engine.errors import GridcaseError
 from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError, NotFoundError
+from workflows.domain.errors import (
+    ConflictError,
+    FieldErrors,
+    ForbiddenError,
+    NotFoundError,
+    Phrase,
+)
 from workflows.domain.org import Unit
 from workflows.domain.permissions import OVERRIDE, Actor
 from workflows.domain.task_forms import answer_problems
@@ -124,7 +130,7 @@ def _target_unit(ctx: GridcaseContext, unit: str | None) -> Unit | None:
     if not unit:
         return None
     if unit not in ctx.directory:
-        raise FieldErrors({"unit": [f"unknown unit {unit!r}"]})
+        raise FieldErrors({"unit": [Phrase("unknown unit %(unit)s", unit=unit)]})
     return ctx.directory.get(unit)
 
 
@@ -158,7 +164,7 @@ def _reassign_in(
         raise FieldErrors({"unit": ["give a unit or a person"]})
     target = _target_unit(ctx, unit)
     if person and uow.users.by_username(person) is None:
-        raise FieldErrors({"person": [f"unknown user {person!r}"]})
+        raise FieldErrors({"person": [Phrase("no user %(name)s", name=person)]})
     record = uow.tasks.get(task_id)
     if target is not None and not uow.users.holders(record.role, target.key):
         raise FieldErrors({"unit": [f"{target.name_zh}: nobody there may take this step"]})
@@ -329,7 +335,7 @@ def edit_data(
             try:
                 value = _typed_like(current[key], raw.strip())
             except ValueError:
-                errors[key] = [f"expected {type(current[key]).__name__}"]
+                errors[key] = [Phrase("expected a value like %(example)s", example=current[key])]
                 continue
             problem = _bounds_problem(value) or _domain_problem(ctx, current[key], key, value)
             if not problem and key == GRID:

@@ -11,7 +11,7 @@ from typing import Any
 from engine import instances
 from workflows.adapters.models import Case, SensorReading
 from workflows.adapters.unit_of_work import CaseUnitOfWork
-from workflows.domain.errors import FieldErrors
+from workflows.domain.errors import FieldErrors, Phrase
 from workflows.domain.permissions import POST_SENSOR_ALERTS, Actor
 from workflows.domain.routing import review_unit_for
 from workflows.domain.statuses import CLOSED_STATUSES
@@ -47,7 +47,7 @@ def receive_alert(ctx: GridcaseContext, actor: Actor, alert: Alert) -> Intake:
     ctx.permissions.require(actor, POST_SENSOR_ALERTS, f"{actor.username} is not a sensor gateway")
     kinds = ctx.catalog.sensor_kinds
     if alert.kind not in kinds:
-        raise FieldErrors({"kind": [f"unknown alert kind {alert.kind!r}"]})
+        raise FieldErrors({"kind": [Phrase("unknown alert kind %(kind)s", kind=alert.kind)]})
     kind = kinds[alert.kind]
     new = NewCase(
         category=kind["category"],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from workflows.adapters.models import Case
-from workflows.domain.errors import FieldErrors, ForbiddenError
+from workflows.domain.errors import FieldErrors, ForbiddenError, Phrase, unknown_category
 from workflows.domain.org import Unit
 from workflows.domain.permissions import ISSUE_RULE_TASKS, ISSUE_SPECIAL_TASKS, Actor
 from workflows.services.case_progress import settle
@@ -54,11 +54,11 @@ def issue(ctx: GridcaseContext, actor: Actor, request: SpecialTaskRequest) -> Is
     issuer = _issuer(ctx, actor, request, grids)
     errors: dict[str, list[str]] = {}
     if not request.title.strip():
-        errors["title"] = ["give the task a title"]
+        errors["title"] = [Phrase("give the task a title")]
     if request.category not in ctx.catalog.categories:
-        errors["category"] = [f"unknown category {request.category!r}"]
+        errors["category"] = [unknown_category(request.category)]
     if request.deadline is None or request.deadline <= now:
-        errors["deadline"] = ["give a deadline in the future"]
+        errors["deadline"] = [Phrase("give a deadline in the future")]
     if errors:
         raise FieldErrors(errors)
     assert request.category is not None and request.deadline is not None
@@ -105,7 +105,7 @@ def _with_rule(
         return request
     rules = ctx.catalog.special_task_rules
     if request.rule not in rules:
-        raise FieldErrors({"rule": [f"unknown rule {request.rule!r}"]})
+        raise FieldErrors({"rule": [Phrase("unknown rule %(rule)s", rule=request.rule)]})
     rule = rules[request.rule]
     return SpecialTaskRequest(
         area=request.area,
@@ -121,18 +121,20 @@ def _with_rule(
 def _grids(ctx: GridcaseContext, request: SpecialTaskRequest) -> list[Unit]:
     directory = ctx.directory
     if bool(request.area) == bool(request.grids):
-        raise FieldErrors({"area": ["give either an area or a list of grids"]})
+        raise FieldErrors({"area": [Phrase("give either an area or a list of grids")]})
     if request.grids:
         wrong = [g for g in request.grids if g not in directory or directory.get(g).level != "grid"]
         if wrong:
-            raise FieldErrors({"grids": [f"not grids: {', '.join(wrong)}"]})
+            raise FieldErrors({"grids": [Phrase("not grids: %(units)s", units=", ".join(wrong))]})
         return [directory.get(g) for g in dict.fromkeys(request.grids)]
     if request.area not in directory or directory.get(request.area).is_department:
-        raise FieldErrors({"area": [f"{request.area} is not an area of the org tree"]})
+        raise FieldErrors(
+            {"area": [Phrase("not an area of the org tree: %(unit)s", unit=request.area)]}
+        )
     path = directory.get(request.area).path
     found = [g for g in directory.grids() if g.path.startswith(path)]
     if not found:
-        raise FieldErrors({"area": [f"{request.area} has no grids"]})
+        raise FieldErrors({"area": [Phrase("no grids in %(unit)s", unit=request.area)]})
     return found
 
 
