@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.assignment import Assigner, Assignment
 from engine.clock import Clock
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, NotFoundError, Phrase
 from engine.host import Emitted, EndState, Message, ReadyTask, WaitingTimer, WorkflowHost
 from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 from engine.spec_registry import ParsedSpec, SpecRegistry
@@ -135,12 +135,14 @@ def complete_task(
     """
     record = uow.tasks.get(task_id)
     if record.state != "ready":
-        raise ConflictError(f"task {task_id} is already {record.state}")
+        raise ConflictError(Phrase("this step is already done"))
     if record.assignee and record.assignee != actor:
-        raise ConflictError(f"task {task_id} is claimed by {record.assignee}")
+        raise ConflictError(Phrase("%(name)s has claimed this step", name=record.assignee))
     instance = uow.instances.get(record.instance_id)
     if instance.status == "suspended":
-        raise ConflictError(f"{instance.business_key} is suspended; resume it first")
+        raise ConflictError(
+            Phrase("%(number)s is suspended; resume it first", number=instance.business_key)
+        )
     wf = load_workflow(uow, runtime, instance)
     runtime.host.complete(wf, task_id, data)
     record.state = "completed"
@@ -265,7 +267,7 @@ def claim_task(uow: UnitOfWork, task_id: str, actor: str) -> TaskRecord:
     if record.assignee == actor:
         return record
     if not uow.tasks.set_assignee(task_id, actor, None, uow.now()):
-        raise ConflictError(f"task {task_id} is already claimed by {record.assignee}")
+        raise ConflictError(Phrase("%(name)s has claimed this step", name=record.assignee))
     journal(uow, uow.instances.get(record.instance_id), actor, "claimed", task=record)
     return uow.tasks.get(task_id)
 
@@ -283,9 +285,9 @@ def unclaim_task(
     if holder is None:
         return record
     if holder != actor and not force:
-        raise ConflictError(f"task {task_id} is claimed by {holder}")
+        raise ConflictError(Phrase("%(name)s has claimed this step", name=holder))
     if not uow.tasks.set_assignee(task_id, None, holder, None):
-        raise ConflictError(f"task {task_id} changed; reload and retry")
+        raise ConflictError(Phrase("the case was changed by someone else; reload and retry"))
     journal(
         uow,
         uow.instances.get(record.instance_id),
@@ -301,7 +303,7 @@ def unclaim_task(
 def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
     record = uow.tasks.get(task_id)
     if record.state != "ready":
-        raise ConflictError(f"task {task_id} is already {record.state}")
+        raise ConflictError(Phrase("this step is already done"))
     return record
 
 

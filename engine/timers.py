@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.errors import ConflictError, WorkflowStepError
+from engine.errors import ConflictError, Phrase, WorkflowStepError
 from engine.instances import Runtime, Transition, journal, load_workflow, project
 from engine.models import ProcessInstance
 from engine.uow import UnitOfWork
@@ -69,7 +69,7 @@ def move_deadline(
             runtime.host.move_timer(wf, timer.task_id, warning)
             moved.append(timer.element_id)
     if not moved:
-        raise ConflictError("no deadline timer is waiting on those tasks")
+        raise ConflictError(Phrase("no time limit is running on the waiting steps"))
     journal(
         uow,
         instance,
@@ -220,7 +220,7 @@ def retry(
     """
     instance = _running(uow, instance_id)
     if instance.error is None:
-        raise ConflictError(f"{instance.business_key} has no failed step")
+        raise ConflictError(Phrase("%(number)s has no failed step", number=instance.business_key))
     instance.error = None
     journal(uow, instance, actor, "retried", reason=reason)
     wf = load_workflow(uow, runtime, instance)

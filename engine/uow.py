@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock, SystemClock
-from engine.errors import ConflictError, DatabaseUnavailable
+from engine.errors import ConflictError, DatabaseUnavailable, Phrase
 from engine.repositories import (
     InstanceRepository,
     JournalRepository,
@@ -96,11 +96,15 @@ class UnitOfWork:
             action()
         except StaleDataError as err:
             self.session.rollback()
-            raise ConflictError("the case was changed by someone else; reload and retry") from err
+            raise ConflictError(
+                Phrase("the case was changed by someone else; reload and retry")
+            ) from err
         except OperationalError as err:
             self.session.rollback()
             if "could not serialize" in str(err) or "deadlock" in str(err):
-                raise ConflictError("concurrent change; reload and retry") from err
+                raise ConflictError(
+                    Phrase("the case was changed by someone else; reload and retry")
+                ) from err
             raise
 
 

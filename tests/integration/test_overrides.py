@@ -147,7 +147,7 @@ def test_bulk_reports_each_case(ctx: GridcaseContext) -> None:
         lambda n: overrides.reassign_case(ctx, sup, n, "统一改派", unit="dept-cg"),
     )
     assert [(r.number, r.ok) for r in results] == [(first, True), (second, False)]
-    assert "no waiting task" in results[1].message
+    assert "no waiting step" in results[1].message
 
 
 def test_a_step_failing_in_the_background_waits_for_a_retry(ctx: GridcaseContext) -> None:

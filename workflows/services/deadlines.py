@@ -44,7 +44,7 @@ def request_extension(
         if not ctx.permissions.may_work(actor, task):
             raise ForbiddenError(f"{actor.username} does not hold this task")
         if task.state != "ready" or task.due_at is None:
-            raise ConflictError("only a waiting task with a deadline can be extended")
+            raise ConflictError(Phrase("only a waiting step with a time limit can get more time"))
         errors: dict[str, list[str]] = {}
         if not reason.strip():
             errors["reason"] = ["give a reason"]
@@ -54,7 +54,7 @@ def request_extension(
             raise FieldErrors(errors)
         case = uow.cases.by_instance(task.instance_id)
         if uow.extensions.pending_for(case.id):
-            raise ConflictError("an extension request is already waiting for a decision")
+            raise ConflictError(Phrase("a request for more time is already waiting for a decision"))
         request = ExtensionRequest(
             case_id=case.id,
             task_id=task_id,
@@ -126,7 +126,7 @@ def decide_extension(
         if not ctx.permissions.may_steer(actor, case):
             raise ForbiddenError(f"{actor.username} may not decide extensions of {case.number}")
         if request.status != "pending":
-            raise ConflictError(f"the request is already {request.status}")
+            raise ConflictError(Phrase("the request has been decided already"))
         request.status = "approved" if approve else "refused"
         request.decided_by = actor.username
         request.decided_at = uow.now()

@@ -133,7 +133,7 @@ def cancel_substitute(ctx: GridcaseContext, actor: Actor, substitution_id: int) 
             raise NotFoundError(f"no substitution {substitution_id}")
         now = uow.now()
         if row.cancelled_at is not None or row.ends_at <= now:
-            raise ConflictError("this substitution is already over")
+            raise ConflictError(Phrase("this substitution is already over"))
         row.cancelled_at = now
         journal(
             uow,

@@ -112,7 +112,7 @@ def reassign_case(
     with _overriding(ctx, actor, reason, number=number) as (uow, case):
         ready = list(uow.tasks.ready_for_instance(case.instance_id or 0))
         if not ready:
-            raise ConflictError(f"{number} has no waiting task")
+            raise ConflictError(Phrase("%(number)s has no waiting step", number=number))
         target = _target_unit(ctx, unit)
         moved = 0
         for record in ready:
@@ -432,7 +432,8 @@ def bulk(numbers: Sequence[str], operation: Callable[[str], object]) -> list[Bul
         try:
             operation(number)
         except GridcaseError as err:
-            results.append(BulkResult(number, False, str(err)))
+            said = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)
+            results.append(BulkResult(number, False, said))  # a Phrase stays one
         else:
             results.append(BulkResult(number, True))
     return results
