@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.assignment import FORM_PROPERTY, is_plain_form_name
-from engine.errors import BpmnProblem, BpmnValidationError, ScriptError
+from engine.errors import BpmnProblem, BpmnValidationError, Phrase, ScriptError
 from engine.properties import PropertyRule
 from engine.script_sandbox import check_expression, parse, parse_script
 
@@ -105,13 +105,17 @@ def _check_xsd(checker: _Checker) -> None:
     if xsd.validator.validate(copy):
         return
     for err in xsd.validator.error_log:
-        checker.add(f"BPMN schema: {err.message}", checker.element_at_line(err.line), err.line)
+        checker.add(
+            Phrase("BPMN schema: %(problem)s", problem=err.message),
+            checker.element_at_line(err.line),
+            err.line,
+        )
 
 
 def _main_process(checker: _Checker, stem: str) -> Any:
     processes = checker.root.findall("bpmn:process", NS)
     if not processes:
-        checker.add("the file defines no bpmn:process")
+        checker.add(Phrase("the file defines no bpmn:process"))
         return None
     for proc in processes:
         if proc.get("id") == stem:
@@ -119,7 +123,10 @@ def _main_process(checker: _Checker, stem: str) -> Any:
     executable = [p for p in processes if p.get("isExecutable") == "true"]
     if len(executable) == 1:
         return executable[0]
-    checker.add(f"cannot tell the main process: name one process id {stem!r}", processes[0])
+    checker.add(
+        Phrase("cannot tell the main process: name one process id %(id)s", id=repr(stem)),
+        processes[0],
+    )
     return None
 
 
@@ -128,8 +135,13 @@ def _check_lanes(checker: _Checker, process: Any, known_lanes: Collection[str]) 
     for lane in process.iterfind(".//bpmn:lane", NS):
         name = (lane.get("name") or "").strip()
         if name not in known_lanes:
+            known = ", ".join(sorted(known_lanes))
             checker.add(
-                f"lane {name!r} names no known role (known: {', '.join(sorted(known_lanes))})",
+                Phrase(
+                    "lane %(name)s names no known role (known: %(known)s)",
+                    name=repr(name),
+                    known=known,
+                ),
                 lane,
             )
         in_lane.update(ref.text.strip() for ref in lane.iterfind("bpmn:flowNodeRef", NS))
@@ -138,10 +150,15 @@ def _check_lanes(checker: _Checker, process: Any, known_lanes: Collection[str]) 
             override = user_task_properties(task).get("lane")
             if override is not None:
                 if override not in known_lanes:
-                    checker.add(f"lane property {override!r} names no known role", task)
+                    checker.add(
+                        Phrase("lane property %(name)s names no known role", name=repr(override)),
+                        task,
+                    )
                 continue
             if not in_lane.intersection(_self_and_subprocesses(task)):
-                checker.add("user task is in no lane: every user task needs a role lane", task)
+                checker.add(
+                    Phrase("user task is in no lane: every user task needs a role lane"), task
+                )
 
 
 def _self_and_subprocesses(task: Any) -> list[str]:
@@ -168,18 +185,41 @@ def _check_properties(checker: _Checker, process: Any, rules: Sequence[PropertyR
             rule = by_name.get(name)
             if rule is None:
                 known = ", ".join(sorted(by_name))
-                checker.add(f"unknown property {name!r} (known: {known})", element)
+                checker.add(
+                    Phrase(
+                        "unknown property %(name)s (known: %(known)s)", name=repr(name), known=known
+                    ),
+                    element,
+                )
             elif not rule.allowed_on(tag):
-                checker.add(f"property {name!r} does not belong on a {tag}", element)
+                checker.add(
+                    Phrase(
+                        "property %(name)s does not belong on a %(tag)s", name=repr(name), tag=tag
+                    ),
+                    element,
+                )
             elif not value.strip():
-                checker.add(f"property {name!r} has no value", element)
+                checker.add(Phrase("property %(name)s has no value", name=repr(name)), element)
             elif rule.values is not None and value not in rule.values:
                 allowed = ", ".join(sorted(rule.values))
-                checker.add(f"property {name}={value!r} is not one of: {allowed}", element)
+                checker.add(
+                    Phrase(
+                        "property %(name)s=%(value)s is not one of: %(allowed)s",
+                        name=name,
+                        value=repr(value),
+                        allowed=allowed,
+                    ),
+                    element,
+                )
         if tag in _USER_TASK_TAGS:
             for rule in rules:
                 if rule.required and rule.allowed_on(tag) and not props.get(rule.name):
-                    checker.add(f"user task has no spiffworkflow property {rule.name!r}", element)
+                    checker.add(
+                        Phrase(
+                            "user task has no spiffworkflow property %(name)s", name=repr(rule.name)
+                        ),
+                        element,
+                    )
 
 
 def _check_user_tasks(checker: _Checker, process: Any, forms: Mapping[str, Any]) -> list[str]:
@@ -191,31 +231,41 @@ def _check_user_tasks(checker: _Checker, process: Any, forms: Mapping[str, Any])
                 continue
             if not is_plain_form_name(form):
                 checker.add(
-                    f"form file {form!r} must be a plain file name of the forms folder "
-                    "(letters, digits, '.', '_', '-'; ending in .json)",
+                    Phrase(
+                        "form file %(form)s must be a plain file name of the forms folder "
+                        "(letters, digits, '.', '_', '-'; ending in .json)",
+                        form=repr(form),
+                    ),
                     task,
                 )
                 continue
             used.append(form)
             if form not in forms:
-                checker.add(f"form file {form!r} is missing", task)
+                checker.add(Phrase("form file %(form)s is missing", form=repr(form)), task)
                 continue
             try:
                 jsonschema.Draft202012Validator.check_schema(forms[form])
             except jsonschema.SchemaError as err:
-                checker.add(f"form {form!r} is not a valid JSON Schema: {err.message}", task)
+                checker.add(
+                    Phrase(
+                        "form %(form)s is not a valid JSON Schema: %(problem)s",
+                        form=repr(form),
+                        problem=err.message,
+                    ),
+                    task,
+                )
     return used
 
 
 # Expressions besides conditions, scripts and timers: (what, path from an element, whose
 # element the problem names — the parent's, or the grandparent's).
 EXPRESSIONS = (
-    ("condition", ".//bpmn:conditionExpression", 1),
-    ("message payload", ".//spiffworkflow:messagePayload", 3),
-    ("loop cardinality", ".//bpmn:loopCardinality", 2),
-    ("completion condition", ".//bpmn:completionCondition", 2),
-    ("script", ".//spiffworkflow:preScript", 2),
-    ("script", ".//spiffworkflow:postScript", 2),
+    (Phrase("condition"), ".//bpmn:conditionExpression", 1),
+    (Phrase("message payload"), ".//spiffworkflow:messagePayload", 3),
+    (Phrase("loop cardinality"), ".//bpmn:loopCardinality", 2),
+    (Phrase("completion condition"), ".//bpmn:completionCondition", 2),
+    (Phrase("script"), ".//spiffworkflow:preScript", 2),
+    (Phrase("script"), ".//spiffworkflow:postScript", 2),
 )
 
 
@@ -227,7 +277,14 @@ def _check_flows(checker: _Checker, process: Any) -> None:
         for end in ("sourceRef", "targetRef"):
             named = flow.get(end)
             if named not in ids:
-                checker.add(f"sequence flow {end} {named!r} names no element", flow)
+                checker.add(
+                    Phrase(
+                        "sequence flow %(end)s %(named)s names no element",
+                        end=end,
+                        named=repr(named),
+                    ),
+                    flow,
+                )
 
 
 def _check_expressions(checker: _Checker, root: Any) -> None:
@@ -246,21 +303,33 @@ def _check_expressions(checker: _Checker, root: Any) -> None:
                 elif text:
                     check_expression(text)
             except ScriptError as err:
-                checker.add(f"{what}: {err}", owner, found.sourceline)
+                checker.add(
+                    Phrase("%(what)s: %(problem)s", what=what, problem=str(err)),
+                    owner,
+                    found.sourceline,
+                )
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
         try:
             for _name, expression in parse_script(script.text or ""):
                 if expression is not None:
                     check_expression(expression)
         except ScriptError as err:
-            checker.add(f"script: {err}", script.getparent(), script.sourceline)
+            checker.add(
+                Phrase("script: %(problem)s", problem=str(err)),
+                script.getparent(),
+                script.sourceline,
+            )
     for kind in ("timeDuration", "timeDate", "timeCycle"):
         for timer in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
             event = timer.getparent().getparent()
             try:
                 _check_timer(kind, (timer.text or "").strip())
             except (ScriptError, ValueError, isodate.ISO8601Error) as err:
-                checker.add(f"timer {kind}: {err}", event, timer.sourceline)
+                checker.add(
+                    Phrase("timer %(kind)s: %(problem)s", kind=kind, problem=str(err)),
+                    event,
+                    timer.sourceline,
+                )
 
 
 # The shortest period a repeating timer may have: a cycle of R/PT0S fires without end.

@@ -57,7 +57,13 @@ def _body(err: GridcaseError) -> dict:
         body["fields"] = err.fields
     if isinstance(err, BpmnValidationError):
         body["problems"] = [
-            {"file": p.file, "line": p.line, "element_id": p.element_id, "message": p.message}
+            {
+                "file": p.file,
+                "line": p.line,
+                "element_id": p.element_id,
+                "message": p.message,
+                "said": localized(p.message),  # in the reader's language, for the editor
+            }
             for p in err.problems
         ]
     if isinstance(err, WorkflowStepError):

@@ -40,8 +40,9 @@ def localized(message: str) -> str:
     otherwise as it came."""
     if not message:
         return message
-    if isinstance(message, Phrase):
-        return gettext(message.template, **message.params)
+    if isinstance(message, Phrase):  # its values may be Phrases too ("在条件表达式中：…")
+        values = {k: localized(v) if isinstance(v, str) else v for k, v in message.params.items()}
+        return gettext(message.template, **values)
     translated = gettext(message)
     if translated == message and ": " in message:
         subject, _, rest = message.partition(": ")

@@ -29,6 +29,12 @@ def test_check_deploy_and_refuse_with_problems_by_element(api: Api) -> None:
     assert refused.status_code == 422
     problem = refused.get_json()["problems"][0]
     assert problem["element_id"] == "review_warning" and problem["line"] > 1
+    assert problem["message"].startswith("timer timeDate: ")  # the API's English
+    assert problem["said"].startswith("计时器 timeDate：")  # for the designer's page
+
+    lane = XML.replace('name="grid_worker"', 'name="grid_wrker"', 1)
+    [said] = [p["said"] for p in _post(api, lane, deploy=False).get_json()["problems"]]
+    assert said.startswith("泳道 'grid_wrker' 不是已知角色")
 
     assert _post(api, XML, deploy=True, user="cd01").status_code == 403
     assert _post(api, XML, deploy=True, name="../x.bpmn").status_code == 400
