@@ -33,10 +33,12 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # bpmn-js, ECharts, Leaflet and the Tabler icons (the residents' category pictures) from the
-# npm registry, served by Flask from web/static/vendor (no CDN).
+# npm registry, served by Flask from web/static/vendor (no CDN). The process editor's modeler
+# (bpmn-js with the properties panel and gridcase's properties, web/assets/src) is bundled by
+# esbuild, after checking that its spiffworkflow extension round-trips the diagrams in bpmn/.
 ASSETS = web/static/vendor/.installed-$(shell cksum < web/assets/package-lock.json | cut -d' ' -f1)
 
-$(ASSETS): web/assets/package-lock.json
+$(ASSETS): web/assets/package-lock.json $(wildcard web/assets/src/*)
 	$(call apt-install,$(NODE_DEBS))
 	cd web/assets && npm ci --no-audit --no-fund --loglevel=error
 	rm -rf web/static/vendor && mkdir -p web/static/vendor/bpmn-js web/static/vendor/echarts web/static/vendor/leaflet web/static/vendor/leaflet.markercluster
@@ -45,6 +47,10 @@ $(ASSETS): web/assets/package-lock.json
 	cp -r web/assets/node_modules/leaflet/dist/leaflet.js web/assets/node_modules/leaflet/dist/leaflet.css web/assets/node_modules/leaflet/dist/images web/static/vendor/leaflet/
 	cp web/assets/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js web/assets/node_modules/leaflet.markercluster/dist/*.css web/static/vendor/leaflet.markercluster/
 	mkdir -p web/static/vendor/tabler && cp -r web/assets/node_modules/@tabler/icons/icons/outline web/static/vendor/tabler/
+	cd web/assets && node src/roundtrip.mjs ../../bpmn/*.bpmn
+	cd web/assets && node_modules/.bin/esbuild src/modeler.js --bundle --minify --format=iife \
+		--global-name=GridcaseModeler --log-level=error --outfile=../static/vendor/gridcase-modeler/gridcase-modeler.js
+	cp web/assets/node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css web/static/vendor/gridcase-modeler/
 	touch $@
 
 assets: $(ASSETS)
@@ -57,7 +63,7 @@ test: system-deps $(STAMP) $(ASSETS)
 
 # After editing templates: extract messages, merge them into each catalogue, compile.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o web/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -k Phrase -o web/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d web/translations
 

@@ -242,6 +242,21 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
     return lines
 
 
+# What a step means for the indicators, and what a timer means (the BPMN contract's values,
+# for the process editor's selects).
+MILESTONE_NAMES = {
+    "received": _l("received by the department"),
+    "handled": _l("handled (feedback)"),
+    "verified": _l("verified on site"),
+    "evaluated": _l("evaluated by the reporter"),
+    "supervised": _l("supervised"),
+}
+TIMER_NAMES = {
+    "warning": _l("yellow warning"),
+    "overdue": _l("red overdue"),
+    "followup": _l("follow-up visit"),
+    "auto_close": _l("closes by itself"),
+}
 # The closed loop's steps (workflows/domain/step_tracker.py).
 TRACK_STEPS = {
     "report": lazy_pgettext("step", "Report"),

@@ -9,9 +9,13 @@ from dataclasses import asdict
 from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 
+from web.i18n import tr
+from web.labels import MILESTONE_NAMES, STATUS, TIMER_NAMES
 from web.security import context, login_required
+from workflows.domain.bpmn_contract import MILESTONES, TIMER_KINDS
 from workflows.domain.errors import BpmnProblem, BpmnValidationError
 from workflows.services import process_migration, processes
+from workflows.services.context import GridcaseContext
 
 bp = Blueprint("design", __name__, url_prefix="/processes")
 
@@ -52,7 +56,25 @@ def edit(version_id: int):
         "process_edit.html",
         version_id=version_id,
         src=url_for("design.version_json", version_id=version_id),
+        choices=_property_choices(context()),
     )
+
+
+def _property_choices(ctx: GridcaseContext) -> dict[str, dict[str, str]]:
+    """The values the properties panel's selects offer, by property, each with its name in
+    the page's language: the contract's milestones and timer kinds, the catalog's lanes
+    and events, the case statuses."""
+    roles = ctx.catalog.roles
+    return {
+        "status": {k: str(v) for k, v in STATUS.items()},
+        "lane": {
+            n: tr(roles[lane.role]) if lane.role in roles else ""
+            for n, lane in ctx.catalog.lanes.items()
+        },
+        "emit": {kind: tr(event, "title") for kind, event in ctx.catalog.events.items()},
+        "milestone": {m: str(MILESTONE_NAMES.get(m, "")) for m in sorted(MILESTONES)},
+        "timer": {t: str(TIMER_NAMES.get(t, "")) for t in sorted(TIMER_KINDS)},
+    }
 
 
 @bp.post("/upload")

@@ -1,13 +1,19 @@
-// The bpmn-js modeler on a process version. "Check" and "Check and deploy" send the edited
-// XML to POST /api/v1/processes; problems come back by element and are drawn on the canvas.
+// The bpmn-js modeler on a process version, with the properties panel beside it (the
+// gridcase properties: form, unit, status …; see web/assets/src). "Check" and "Check and
+// deploy" send the edited XML to POST /api/v1/processes; problems come back by element and
+// are drawn on the canvas.
 (async function () {
   const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
   const el = document.getElementById("modeler");
+  const panel = document.getElementById("properties");
   const result = document.getElementById("save-result");
   const list = document.getElementById("problems");
   const source = await (await fetch(el.dataset.src, {credentials: "same-origin"})).json();
   document.getElementById("file-name").textContent = source.file_name;
-  const modeler = new BpmnJS({container: el, keyboard: {bindTo: document}});
+  // The selects' values by property, {status: {value: label}, …}, as [value, label] pairs.
+  const choices = Object.fromEntries(Object.entries(JSON.parse(panel.dataset.choices || "{}"))
+    .map(([name, values]) => [name, Object.entries(values)]));
+  const modeler = GridcaseModeler.create(el, panel, choices);
   const loopRefs = readLoopRefs(source.xml);
   await modeler.importXML(source.xml);
   modeler.get("canvas").zoom("fit-viewport");
@@ -27,16 +33,17 @@
     const canvas = modeler.get("canvas");
     const registry = modeler.get("elementRegistry");
     for (const p of problems) {
+      const message = p.said || p.message;  // `said`: in the page's language
       const li = document.createElement("li");
       li.dataset.element = p.element_id || "";
-      li.textContent = `${p.element_id || p.file}${p.line ? " · " + p.line : ""}: ${p.message}`;
+      li.textContent = `${p.element_id || p.file}${p.line ? " · " + p.line : ""}: ${message}`;
       list.append(li);
       if (p.element_id && registry.get(p.element_id)) {
         canvas.addMarker(p.element_id, "gc-error");
         marked.push(p.element_id);
         const note = document.createElement("span");
         note.className = "gc-note";
-        note.textContent = p.message;
+        note.textContent = message;
         modeler.get("overlays").add(p.element_id, "gc-problem",
           {position: {bottom: -6, left: 0}, html: note});
       }
@@ -115,6 +122,12 @@
     }
     return touched ? new XMLSerializer().serializeToString(doc) : text;
   }
+
+  // A problem in the list selects its element, so the panel shows what to fix.
+  list.addEventListener("click", (event) => {
+    const element = modeler.get("elementRegistry").get(event.target.closest("li")?.dataset.element);
+    if (element) modeler.get("selection").select(element);
+  });
 
   document.querySelectorAll("[data-save]").forEach((button) =>
     button.addEventListener("click", () => save(button.dataset.save === "deploy")));
