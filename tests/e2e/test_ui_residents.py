@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import PATIENCE_MS, chromium, screenshot, serving, wait_until
+from tests.app_fixtures import copy_sqlite_template, make_context
+from tests.browser import PATIENCE_MS, chromium, login, screenshot, serving, wait_until
 from tests.processes.helpers import GRID1, step
 from web import create_app
 from workflows.services import cases
@@ -119,16 +119,8 @@ def test_a_grid_worker_reports_from_the_field(tmp_path: Path, sqlite_template: P
     photo.write_bytes(PNG)
     try:
         with serving(app) as base, chromium() as browser:
-            phone = browser.new_page(
-                viewport={"width": 375, "height": 740},
-                geolocation={"latitude": grid.lat, "longitude": grid.lon},
-                permissions=["geolocation"],
-            )
-            phone.set_default_timeout(PATIENCE_MS)
-            phone.goto(f"{base}/login")
-            phone.fill("input[name=username]", "gw01")
-            phone.fill("input[name=password]", PASSWORD)
-            phone.click("form.login button[type=submit]")
+            here = {"latitude": grid.lat, "longitude": grid.lon}
+            phone = login(browser, base, "gw01", 375, geolocation=here, permissions=["geolocation"])
             phone.goto(f"{base}/report")
             phone.wait_for_selector("#pick[data-ready='1']")
             fields = phone.eval_on_selector_all(
@@ -148,12 +140,7 @@ def test_a_grid_worker_reports_from_the_field(tmp_path: Path, sqlite_template: P
             phone.wait_for_selector(".case-head code")
             number = phone.inner_text(".case-head code")
 
-            blind = browser.new_page(viewport={"width": 375, "height": 740})  # no permission
-            blind.set_default_timeout(PATIENCE_MS)
-            blind.goto(f"{base}/login")
-            blind.fill("input[name=username]", "gw01")
-            blind.fill("input[name=password]", PASSWORD)
-            blind.click("form.login button[type=submit]")
+            blind = login(browser, base, "gw01", 375)  # no permission to tell the place
             blind.goto(f"{base}/report")
             blind.wait_for_selector("#pick[data-ready='1']")
             blind.click("#locate")
