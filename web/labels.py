@@ -39,6 +39,8 @@ SATISFACTION = {
     "satisfied_by_default": _l("Satisfied by default (no evaluation in time)"),
 }
 # Who did a step, when it was no person with an account.
+# Every time on a page reads the same way, in either language: the city's clock to the minute.
+MINUTE = "yyyy-MM-dd HH:mm"
 ACTORS = {
     "system": _l("system"),
     "timer": _l("the time limit"),
@@ -198,7 +200,7 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
         unit = tr(directory.get(t.unit_key)) if t.unit_key in directory else t.unit_key
         role = tr(roles[t.role]) if t.role in roles else t.role
         if t.assignee:
-            since = format_datetime(t.claimed_at or t.created_at, "short")
+            since = format_datetime(t.claimed_at or t.created_at, MINUTE)
             lines.append(
                 _(
                     "“%(task)s” is held by %(user)s since %(since)s.",
@@ -215,7 +217,7 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
                     task=split_title(t.title),
                     role=role,
                     unit=unit,
-                    since=format_datetime(t.created_at, "short"),
+                    since=format_datetime(t.created_at, MINUTE),
                 )
             )
     for timer in sorted(detail.timers, key=lambda x: x.due):
@@ -224,7 +226,7 @@ def why_waiting(detail: CaseDetail, directory: OrgDirectory, roles: dict[str, An
             _(
                 "%(what)s fires at %(due)s.",
                 what=str(what).capitalize(),
-                due=format_datetime(timer.due, "short"),
+                due=format_datetime(timer.due, MINUTE),
             )
         )
     for awaited in detail.awaited:
@@ -300,7 +302,7 @@ def variable_changes(
             return f"{value} {tr(catalog.categories[value])}"
         if isinstance(value, str) and "T" in value:
             try:
-                return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
+                return format_datetime(datetime.fromisoformat(value), MINUTE)
             except ValueError:
                 return value
         return str(value)

@@ -13,7 +13,8 @@
   // The selects' values by property, {status: {value: label}, …}, as [value, label] pairs.
   const choices = Object.fromEntries(Object.entries(JSON.parse(panel.dataset.choices || "{}"))
     .map(([name, values]) => [name, Object.entries(values)]));
-  const modeler = GridcaseModeler.create(el, panel, choices);
+  const chinese = document.documentElement.lang !== "en";
+  const modeler = GridcaseModeler.create(el, panel, choices, chinese);
   const loopRefs = readLoopRefs(source.xml);
   await modeler.importXML(source.xml);
   modeler.get("canvas").zoom("fit-viewport");
