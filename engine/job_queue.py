@@ -102,7 +102,10 @@ class RQJobQueue:
 
     def enqueue_once(self, name: str, *args: Any, job_id: str) -> bool:
         """Enqueue unless a job of that id is known in any state (waiting, running, failed:
-        a failed one waits for an administrator's retry); True when queued."""
+        a failed one waits for an administrator's retry); True when queued. A short lock
+        keeps two workers' sweeps from queueing the same job at the same moment."""
+        if not self.redis.set(f"{job_id}:queued-once", 1, nx=True, ex=60):
+            return False
         if self.queue.fetch_job(job_id) is not None:
             return False
         self.enqueue(name, *args, job_id=job_id)

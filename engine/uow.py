@@ -108,10 +108,21 @@ class UnitOfWork:
             raise
 
 
+# SQLSTATE classes of a server gone or going: connection exceptions, and shutdown /
+# cannot connect now (57P01-57P03).
+LOST = ("08", "57P")
+
+
 def _connection_lost(err: DBAPIError) -> bool:
-    """The pool has dropped the connection, or it could not be had at all; any other
-    database error is a bug and stays one."""
-    return err.connection_invalidated or isinstance(err, OperationalError | InterfaceError)
+    """The pool has dropped the connection, or it could not be had at all (no SQLSTATE: the
+    driver never reached a server; SQLite's "database is locked" too — try again). A deadlock
+    or a timeout is not a lost server and stays the error it is."""
+    if err.connection_invalidated:
+        return True
+    if not isinstance(err, OperationalError | InterfaceError):
+        return False
+    state = getattr(err.orig, "sqlstate", None)
+    return state is None or str(state).startswith(LOST)
 
 
 def _run_all(callbacks: list[Callback], what: str) -> None:

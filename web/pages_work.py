@@ -136,7 +136,7 @@ def task(task_id: str):
         "task.html",
         view=view,
         detail=detail,
-        pending_extension=deadlines.pending_extension(ctx, detail.case.id),
+        pending_extension=deadlines.pending_extension(ctx, task_id),
         fields=fields,
         errors=errors,
         overriding=view.may_complete_in_place,
@@ -323,4 +323,7 @@ def thumbnail(attachment_id: int):
     """The small copy made at upload, for lists and side-by-side views."""
     row, path = attachments.open_file(context(), g.actor, attachment_id, thumbnail=True)
     small = path.name.endswith(attachments.THUMBNAIL_SUFFIX)
-    return send_file(path, mimetype="image/jpeg" if small else row.content_type, max_age=3600)
+    response = send_file(path, mimetype="image/jpeg" if small else row.content_type, max_age=3600)
+    response.cache_control.public = False  # a case's photo: this browser only, no shared cache
+    response.cache_control.private = True
+    return response

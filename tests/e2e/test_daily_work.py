@@ -8,12 +8,14 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.app_fixtures import PASSWORD
 from tests.images import png
 from tests.processes.helpers import accepted, ready, step
 from web import create_app
+from workflows.domain.errors import ConflictError
 from workflows.services import attachments, cases, deadlines, overrides
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
@@ -153,3 +155,24 @@ def test_in_english_forms_and_answers_read_in_english(ctx: GridcaseContext) -> N
     timeline = web.get(f"/cases/{number}").get_data(as_text=True)
     timeline = timeline[timeline.index('id="timeline"') :]
     assert "Department" in timeline and "处置部门" not in timeline
+
+
+def test_a_request_for_more_time_lapses_when_the_step_is_done(ctx: GridcaseContext) -> None:
+    """Found in review: a request left pending after the handler finished anyway moved the
+    next step's deadline when approved, and blocked every later request."""
+    number = _dispatched(ctx)
+    sign = ready(ctx, number)[0]
+    asked = deadlines.request_extension(
+        ctx, load_actor(ctx, "dh-cg"), sign.id, "等配件", sign.due_at + timedelta(days=2)
+    )
+    step(ctx, number, "sign", "dh-cg", {"decision": "accept"})  # finished anyway
+    handle = ready(ctx, number)[0]
+    assert deadlines.extensions_to_decide(ctx, load_actor(ctx, "cd01")) == []
+    assert deadlines.pending_extension(ctx, handle.id) is None
+    with pytest.raises(ConflictError):
+        deadlines.decide_extension(ctx, load_actor(ctx, "cd01"), asked.id, True)
+    assert ready(ctx, number)[0].due_at == handle.due_at  # nothing moved
+    again = deadlines.request_extension(  # a new request on the new step is possible
+        ctx, load_actor(ctx, "dh-cg"), handle.id, "还要等", handle.due_at + timedelta(days=1)
+    )
+    assert again.status == "pending"

@@ -262,6 +262,12 @@ def test_reassigning_a_case_in_supervision_moves_its_department_not_the_supervis
         ("supervise", "supervisor", street)
     ]
     assert cases.get_case(ctx, sup, number).case.department_key == "dept-cg"
+    moved = _journal(ctx, number, "reassigned")[-1]  # on the timeline, with the reason
+    assert moved.reason == "改派城管" and moved.payload["to"] == {"unit": "dept-cg"}
+    waiting = accepted(ctx)  # at the dispatch: no department to move, no step dept-cg holds
+    with pytest.raises(FieldErrors):
+        overrides.reassign_case(ctx, sup, waiting, "改派", unit="dept-cg")
+    assert cases.get_case(ctx, sup, waiting).case.department_key is None
 
     later = (utcnow() + timedelta(days=2)).isoformat()
     step(

@@ -100,6 +100,7 @@ def test_the_whistle_is_offered_only_at_a_street(ctx: GridcaseContext) -> None:
         task = ready(ctx, number)[0]
         view, _detail = cases.get_task(ctx, load_actor(ctx, user), task.id)
         field = (view.form_schema or {})["properties"]["mode"]
+        assert len(field["x-enum-titles-en"]) == len(field["enum"])  # each list in step
         return field["enum"], field["x-enum-titles"]
 
     assert modes(accepted(ctx), "cd01") == (

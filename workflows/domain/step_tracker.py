@@ -42,13 +42,21 @@ class TrackStep:
     by: str | None = None
 
 
+# Statuses that end a report without going round the loop (不予受理, 并单).
+OFF_THE_LOOP = frozenset({"rejected", "merged"})
+
+
 def track(
     reported_at: datetime,
     reporter: str,
     closed_at: datetime | None,
     tasks: Sequence[TrackedTask],
+    status: str = "",
 ) -> list[TrackStep] | None:
-    """The seven steps of a case's closed loop; None when its process is not one."""
+    """The seven steps of a case's closed loop; None when its process is not one, or the
+    report left it (rejected, merged into another case: the status says so)."""
+    if status in OFF_THE_LOOP:
+        return None
     stepped = [(STEP_OF_STATUS.get(t.properties.get("status", "")), t) for t in tasks]
     if not any(step == "accept" for step, _ in stepped):
         return None

@@ -147,8 +147,9 @@ def offered(
             continue
         keep = [i for i, v in enumerate(field["enum"]) if v not in values]
         trimmed = {**field, "enum": [field["enum"][i] for i in keep]}
-        if "x-enum-titles" in field:
-            trimmed["x-enum-titles"] = [field["x-enum-titles"][i] for i in keep]
+        for titles in ("x-enum-titles", "x-enum-titles-en"):  # each list in step with enum
+            if titles in field:
+                trimmed[titles] = [field[titles][i] for i in keep]
         properties[name] = trimmed
     return {**schema, "properties": properties}
 

@@ -26,6 +26,7 @@ from workflows.domain.errors import (
     FieldErrors,
     ForbiddenError,
     OrderAlreadyReported,
+    Phrase,
 )
 from workflows.domain.org import Unit
 from workflows.domain.permissions import SEE_ALL_TASKS, Actor
@@ -134,7 +135,8 @@ class CaseDetail:
     def tracker(self) -> list[TrackStep] | None:
         """上报 → 受理 → 派遣 → 处置 → 核查 → 结案 → 评价: who and when, and where it stands."""
         c = self.case
-        return track(c.created_at, c.reporter_name, c.closed_at, [v.task for v in self.tasks])
+        tasks = [v.task for v in self.tasks]
+        return track(c.created_at, c.reporter_name, c.closed_at, tasks, c.status)
 
     @property
     def photos_by_step(self) -> list[tuple[str | None, list[Attachment]]]:
@@ -270,11 +272,17 @@ def inbox(
 def next_task(ctx: GridcaseContext, actor: Actor, after: CaseDetail) -> TaskView | None:
     """What the actor does next after a step of ``after``: a step of the same case now
     theirs (签收 then 处置 in one visit), else the most urgent task of their inbox."""
-    here = [v for v in after.tasks if v.task.state == "ready" and v.may_complete]
+    free = {None, actor.username, *actor.acting_for}
+
+    def open_to_me(view: TaskView) -> bool:  # not a step a colleague has claimed
+        return view.may_complete and view.task.assignee in free
+
+    here = [v for v in after.tasks if v.task.state == "ready" and open_to_me(v)]
     if here:
         return here[0]
-    mine = inbox(ctx, actor, InboxFilter(), per_page=5).items
-    return next((v for v in mine if v.may_complete), None)
+    return next(
+        (v for v in inbox(ctx, actor, InboxFilter(), per_page=5).items if open_to_me(v)), None
+    )
 
 
 def _view(
@@ -379,7 +387,7 @@ def complete_in(
     if in_place and not permissions.may_override(actor, case):
         raise ForbiddenError(f"{actor.username} does not hold {record.role} in {record.unit_key}")
     if record.state != "ready":
-        raise ConflictError(f"task {record.id} is already {record.state}")
+        raise ConflictError(Phrase("this step is already done"))
     if in_place and not reason.strip():
         # named apart from a form field called "reason"
         raise FieldErrors({"override_reason": ["give a reason: it goes on the case's timeline"]})
@@ -532,14 +540,15 @@ def _before_and_after(
     title: str, name: str, forms: Mapping[str, Mapping[str, Any]], detail: CaseDetail
 ) -> Shown:
     """The report's photos, and those of the last finished step whose form has ``name``."""
-    before = [a for a in detail.attachments if a.task_id is None]
+    photos = [a for a in detail.attachments if a.content_type.startswith("image/")]
+    before = [a for a in photos if a.task_id is None]
     steps = [
         v.task
         for v in detail.tasks
         if v.task.state == "completed" and name in photo_fields(forms.get(v.task.form or ""))
     ]
     last = max(steps, key=lambda t: t.completed_at or t.created_at, default=None)
-    after = [a for a in detail.attachments if last is not None and a.task_id == last.id]
+    after = [a for a in photos if last is not None and a.task_id == last.id]
     return Shown(title, before=before, after=after, after_step=last.title if last else None)
 
 

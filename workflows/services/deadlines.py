@@ -53,7 +53,7 @@ def request_extension(
         if errors:
             raise FieldErrors(errors)
         case = uow.cases.by_instance(task.instance_id)
-        if uow.extensions.pending_for(case.id):
+        if any(_live(uow, r) for r in uow.extensions.pending_for(case.id)):
             raise ConflictError(Phrase("a request for more time is already waiting for a decision"))
         request = ExtensionRequest(
             case_id=case.id,
@@ -96,7 +96,11 @@ def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> list[PendingExte
     """The requests the actor may approve or refuse (dispatchers and supervisors above the
     case), oldest first."""
     with ctx.uow() as uow:
-        mine = [(r, c) for r, c in uow.extensions.pending() if ctx.permissions.may_steer(actor, c)]
+        mine = [
+            (r, c)
+            for r, c in uow.extensions.pending()
+            if _live(uow, r) and ctx.permissions.may_steer(actor, c)
+        ]
         names = uow.users.display_names({r.requested_by for r, _c in mine})
         found = []
         for request, case in mine:
@@ -106,10 +110,19 @@ def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> list[PendingExte
         return found
 
 
-def pending_extension(ctx: GridcaseContext, case_id: int) -> ExtensionRequest | None:
-    """The case's request waiting for a decision, if there is one."""
+def pending_extension(ctx: GridcaseContext, task_id: str) -> ExtensionRequest | None:
+    """The request for more time on this waiting step, if one waits for a decision."""
     with ctx.uow() as uow:
-        return next(iter(uow.extensions.pending_for(case_id)), None)
+        task = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(task.instance_id)
+        found = [r for r in uow.extensions.pending_for(case.id) if r.task_id == task_id]
+        return found[0] if found and task.state == "ready" else None
+
+
+def _live(uow: CaseUnitOfWork, request: ExtensionRequest) -> bool:
+    """A request still means something while its step waits; once the step is done (the
+    handler finished anyway) it lapses."""
+    return uow.tasks.get(request.task_id).state == "ready"
 
 
 def decide_extension(
@@ -127,6 +140,10 @@ def decide_extension(
             raise ForbiddenError(f"{actor.username} may not decide extensions of {case.number}")
         if request.status != "pending":
             raise ConflictError(Phrase("the request has been decided already"))
+        if not _live(uow, request):
+            request.status = "lapsed"
+            uow.commit()
+            raise ConflictError(Phrase("the step has moved on: the request has lapsed"))
         request.status = "approved" if approve else "refused"
         request.decided_by = actor.username
         request.decided_at = uow.now()

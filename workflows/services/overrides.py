@@ -119,7 +119,9 @@ def reassign_case(
             if target is None or uow.users.holders(record.role, target.key):
                 _reassign_in(ctx, uow, actor, case, record.id, reason, unit, person)
                 moved += 1
-            elif target.is_department and _follow_department(ctx, uow, case, record.id, target):
+            elif target.is_department and _follow_department(
+                ctx, uow, actor, case, record.id, target, reason
+            ):
                 moved += 1  # e.g. a supervision step: whatever it leads back to goes there
         if not moved and target is not None:
             raise FieldErrors({"unit": [f"{target.name_zh}: nobody there may take these steps"]})
@@ -135,17 +137,27 @@ def _target_unit(ctx: GridcaseContext, unit: str | None) -> Unit | None:
 
 
 def _follow_department(
-    ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case, task_id: str, target: Unit
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case,
+    task_id: str,
+    target: Unit,
+    reason: str,
 ) -> bool:
-    """Point the case's department variable at ``target`` from a waiting step that stays
-    where it is; False when the process keeps no department."""
+    """Point the case's department at ``target`` from a waiting step that stays where it is
+    (a supervision: what it leads back to goes there), on the timeline with the reason;
+    False when the case has no department yet or its process keeps none."""
     variable = next(
         (v.variable for v in ctx.catalog.case_variables if v.field == "department_key"), None
     )
-    if variable is None:
-        return False
     instance = uow.instances.get(case.instance_id or 0)
+    data = instances.snapshot(uow, ctx.runtime, instance).data
+    if variable is None or not case.department_key or not data.get(variable):
+        return False
     pointed = steering.point_variable(uow, ctx.runtime, instance, task_id, variable, target.key)
+    payload = {"to": {"unit": target.key}, "variable": variable}
+    instances.journal(uow, instance, actor.username, "reassigned", reason=reason, payload=payload)
     settle(ctx, uow, case, pointed)
     return True
 
