@@ -62,7 +62,7 @@ def test_completing_a_finished_task_is_a_conflict(api: Api) -> None:
     task = api.task(number, "review")
     api.complete("cd01", task["id"], {"decision": "accept"})
     again = api.complete("cd01", task["id"], {"decision": "accept"}, status=409)
-    assert "already completed" in again["message"]
+    assert again["error"] == "ConflictError" and "already done" in again["message"]
 
 
 def test_claimed_task_is_held_until_unclaimed(api: Api) -> None:
