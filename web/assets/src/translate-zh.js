@@ -86,6 +86,9 @@ const WORDS = {
   'Sub Process': '子流程',
   'Call Activity': '调用活动',
   'Lane': '泳道',
+  'Collaboration': '协作图',
+  'Data Object Reference': '数据对象',
+  'Text Annotation': '注释',
 };
 
 export default function translateZh(template, replacements = {}) {
