@@ -62,6 +62,8 @@ def test_whistle_with_a_late_department(ctx: GridcaseContext) -> None:
 
     assert [t.element_id for t in ready(ctx, number)] == ["verify"]
     parent = cases.get_case(ctx, load_actor(ctx, "admin"), number)
+    tracker = {t.key: t.state for t in parent.tracker or []}
+    assert (tracker["handle"], tracker["verify"]) == ("done", "current")  # handled in the call-in
     assert parent.data["whistle"]["resolved"] is True
     marks = cases.get_case(ctx, load_actor(ctx, "admin"), whistle).marks
     assert sorted((m.department_key, m.kind, m.on_time, m.score) for m in marks) == [

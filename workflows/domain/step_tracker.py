@@ -52,9 +52,11 @@ def track(
     closed_at: datetime | None,
     tasks: Sequence[TrackedTask],
     status: str = "",
+    handled_elsewhere: datetime | None = None,
 ) -> list[TrackStep] | None:
     """The seven steps of a case's closed loop; None when its process is not one, or the
-    report left it (rejected, merged into another case: the status says so)."""
+    report left it (rejected, merged into another case: the status says so).
+    ``handled_elsewhere``: when a linked case that handled it ended (a whistle's call-in)."""
     if status in OFF_THE_LOOP:
         return None
     stepped = [(STEP_OF_STATUS.get(t.properties.get("status", "")), t) for t in tasks]
@@ -69,6 +71,8 @@ def track(
             done[step] = (task.completed_at, task.completed_by)
         elif task.state == "ready":
             current = min(current or step, step, key=STEPS.index)
+    if handled_elsewhere is not None and "handle" not in done:
+        done["handle"] = (handled_elsewhere, None)
     if closed_at is not None and current in (None, "evaluate"):
         verifier = done.get("verify", (None, None))[1]
         done["close"] = (closed_at, verifier)

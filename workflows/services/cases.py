@@ -79,6 +79,11 @@ class Shown:
     after_step: str | None = None
 
 
+# Linked cases in which the departments handle the case itself (吹哨报到: joint on-site
+# handling), so the parent's tracker counts their end as its handling.
+HANDLED_IN = frozenset({"whistle_callin"})
+
+
 @dataclass(frozen=True)
 class LinkedProgress:
     """Where a linked case (a whistle's call-in, a conference) stands, department by
@@ -136,7 +141,9 @@ class CaseDetail:
         """上报 → 受理 → 派遣 → 处置 → 核查 → 结案 → 评价: who and when, and where it stands."""
         c = self.case
         tasks = [v.task for v in self.tasks]
-        return track(c.created_at, c.reporter_name, c.closed_at, tasks, c.status)
+        elsewhere = [p.case.closed_at for p in self.linked if p.case.link_kind in HANDLED_IN]
+        handled = max((at for at in elsewhere if at is not None), default=None)
+        return track(c.created_at, c.reporter_name, c.closed_at, tasks, c.status, handled)
 
     @property
     def photos_by_step(self) -> list[tuple[str | None, list[Attachment]]]:
