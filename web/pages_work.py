@@ -60,7 +60,7 @@ def inbox():
 @login_required
 def notices():
     """The person's notices, newest first; opening the page does not mark them read."""
-    return render_template("notices.html", notices=notifications.listing(context(), g.actor))
+    return render_template("notices.html", notices=notifications.for_actor(context(), g.actor))
 
 
 @bp.get("/notices/unread.json")

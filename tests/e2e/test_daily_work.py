@@ -176,3 +176,24 @@ def test_a_request_for_more_time_lapses_when_the_step_is_done(ctx: GridcaseConte
         ctx, load_actor(ctx, "dh-cg"), handle.id, "还要等", handle.due_at + timedelta(days=1)
     )
     assert again.status == "pending"
+
+
+def test_a_notice_for_a_role_is_read_by_each_holder_on_their_own(ctx: GridcaseContext) -> None:
+    """Found in review: one dispatcher's "mark all read" cleared a colleague's badge."""
+    with ctx.uow() as uow:  # a second dispatcher of the community
+        colleague = uow.users.by_username("gw02")
+        assert colleague is not None
+        uow.users.grant(colleague.id, "community_dispatcher", "339901001001000")
+        uow.commit()
+    number = _dispatched(ctx)
+    sign = ready(ctx, number)[0]
+    until = sign.due_at + timedelta(days=2)
+    deadlines.request_extension(ctx, load_actor(ctx, "dh-cg"), sign.id, "等配件", until)
+    first, second = _web(ctx, "cd01"), _web(ctx, "gw02")
+    assert second.get("/notices/unread.json").get_json()["unread"] >= 1
+    before = second.get("/notices/unread.json").get_json()["unread"]
+    first.post("/notices/read-all")
+    assert first.get("/notices/unread.json").get_json() == {"unread": 0}
+    assert second.get("/notices/unread.json").get_json() == {"unread": before}
+    api_view = first.get("/api/v1/notifications").get_json()
+    assert api_view and all(n["read_at"] for n in api_view if n["kind"] == "extension_requested")

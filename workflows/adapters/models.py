@@ -235,6 +235,17 @@ class Notification(Base):
     pending_channels: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
+class NotificationRead(Base):
+    """One person has read one notice: a notice for a role is read by each holder on their
+    own (one dispatcher's "mark all read" leaves a colleague's badge as it was)."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExtensionRequest(Base):
     """A department's request for more time (申请延期) and the dispatcher's decision."""
 

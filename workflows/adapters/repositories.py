@@ -21,6 +21,7 @@ from workflows.adapters.models import (
     DepartmentMark,
     ExtensionRequest,
     Notification,
+    NotificationRead,
     OrgUnit,
     RoleGrant,
     SensorReading,
@@ -304,7 +305,7 @@ class NotificationRepository:
     ) -> Sequence[Notification]:
         stmt = select(Notification).where(_addressed_to(username, grants))
         if unread_only:
-            stmt = stmt.where(Notification.read_at.is_(None))
+            stmt = stmt.where(_unread_by(username))
         stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
         return self.session.scalars(stmt).all()
 
@@ -322,7 +323,7 @@ class NotificationRepository:
         """Unread notices of the person, counted up to ``cap`` (a badge shows "99+")."""
         unread = (
             select(Notification.id)
-            .where(_addressed_to(username, grants), Notification.read_at.is_(None))
+            .where(_addressed_to(username, grants), _unread_by(username))
             .limit(cap)
             .subquery()
         )
@@ -331,12 +332,36 @@ class NotificationRepository:
     def mark_all_read(
         self, username: str, grants: tuple[tuple[str, str], ...], at: datetime
     ) -> int:
-        result = self.session.execute(
-            update(Notification)
-            .where(_addressed_to(username, grants), Notification.read_at.is_(None))
-            .values(read_at=at)
+        unread = self.session.scalars(
+            select(Notification.id).where(_addressed_to(username, grants), _unread_by(username))
+        ).all()
+        self.session.add_all(
+            NotificationRead(notification_id=i, username=username, read_at=at) for i in unread
         )
-        return int(result.rowcount or 0)
+        return len(unread)
+
+    def mark_read(self, notice: Notification, username: str, at: datetime) -> datetime:
+        """The person has read the notice (once: the first time stands); when."""
+        found = self.session.get(NotificationRead, (notice.id, username))
+        if found is None:
+            found = NotificationRead(notification_id=notice.id, username=username, read_at=at)
+            self.session.add(found)
+        return found.read_at
+
+    def read_times(self, username: str, notices: Sequence[Notification]) -> dict[int, datetime]:
+        """When the person read each of the notices they have read (a notice read before
+        reads were kept per person counts as read by all, at its shared time)."""
+        found = {n.id: n.read_at for n in notices if n.read_at is not None}
+        ids = [n.id for n in notices]
+        if ids:
+            rows = self.session.execute(
+                select(NotificationRead.notification_id, NotificationRead.read_at).where(
+                    NotificationRead.username == username,
+                    NotificationRead.notification_id.in_(ids),
+                )
+            )
+            found.update({nid: at for nid, at in rows})
+        return found
 
     def pending(self, stored_before: datetime, limit: int = 500) -> Sequence[Notification]:
         """Notices stored before the time that some outbound channel has not delivered."""
@@ -351,6 +376,14 @@ class NotificationRepository:
     def for_case(self, case_id: int) -> Sequence[Notification]:
         stmt = select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
         return self.session.scalars(stmt).all()
+
+
+def _unread_by(username: str) -> Any:
+    """Not read by this person (nor before reads were kept per person)."""
+    mine = select(NotificationRead.notification_id).where(
+        NotificationRead.notification_id == Notification.id, NotificationRead.username == username
+    )
+    return and_(Notification.read_at.is_(None), ~mine.exists())
 
 
 def _addressed_to(username: str, grants: tuple[tuple[str, str], ...]) -> Any:

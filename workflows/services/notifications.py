@@ -9,7 +9,9 @@ payload carries the notice's ``id`` for the receiver to recognise a repeat."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from workflows.adapters.channels import outbound_channels
 from workflows.adapters.models import Case, Notification
@@ -53,18 +55,26 @@ def add_notices(
     return notices
 
 
-def for_actor(ctx: GridcaseContext, actor: Actor, unread_only: bool = False) -> list[Notification]:
-    """Notices addressed to the actor or to a role they hold."""
-    with ctx.uow() as uow:
-        return list(uow.notifications.for_recipient(actor.username, actor.grants, unread_only))
+@dataclass(frozen=True)
+class NoticeView:
+    """A notice as one person sees it: its case's number, and whether *they* have read it
+    (a notice for a role is read by each holder on their own)."""
+
+    notice: Notification
+    case_number: str | None
+    read_at: datetime | None
+
+    def __getattr__(self, name: str) -> Any:  # the notice's own fields
+        return getattr(self.notice, name)
 
 
-def listing(ctx: GridcaseContext, actor: Actor) -> list[tuple[Notification, str | None]]:
-    """The actor's latest notices, newest first, each with its case's number."""
+def for_actor(ctx: GridcaseContext, actor: Actor, unread_only: bool = False) -> list[NoticeView]:
+    """Notices addressed to the actor or to a role they hold, newest first."""
     with ctx.uow() as uow:
-        found = uow.notifications.for_recipient(actor.username, actor.grants, False)
+        found = uow.notifications.for_recipient(actor.username, actor.grants, unread_only)
         numbers = uow.notifications.case_numbers(found)
-        return [(n, numbers.get(n.case_id) if n.case_id else None) for n in found]
+        read = uow.notifications.read_times(actor.username, found)
+        return [NoticeView(n, numbers.get(n.case_id or 0), read.get(n.id)) for n in found]
 
 
 def unread_count(ctx: GridcaseContext, actor: Actor) -> int:
@@ -74,23 +84,26 @@ def unread_count(ctx: GridcaseContext, actor: Actor) -> int:
 
 
 def mark_all_read(ctx: GridcaseContext, actor: Actor) -> int:
-    """Mark every notice of the actor read; how many were unread."""
+    """Mark every notice of the actor read, for them; how many were unread."""
     with ctx.uow() as uow:
         count = uow.notifications.mark_all_read(actor.username, actor.grants, uow.now())
         uow.commit()
         return count
 
 
-def mark_read(ctx: GridcaseContext, actor: Actor, notification_id: int) -> Notification:
-    """Raises: NotFoundError; ForbiddenError when the notice is not the actor's."""
+def mark_read(ctx: GridcaseContext, actor: Actor, notification_id: int) -> NoticeView:
+    """The actor has read the notice (colleagues holding the same role have not).
+
+    Raises: NotFoundError; ForbiddenError when the notice is not the actor's."""
     with ctx.uow() as uow:
         notice = uow.notifications.get(notification_id)
         mine = notice.username == actor.username or actor.holds(notice.role, notice.unit_key)
         if not mine:
             raise ForbiddenError("not your notification")
-        notice.read_at = notice.read_at or uow.now()
+        read_at = notice.read_at or uow.notifications.mark_read(notice, actor.username, uow.now())
         uow.commit()
-        return notice
+        number = uow.notifications.case_numbers([notice]).get(notice.case_id or 0)
+        return NoticeView(notice, number, read_at)
 
 
 def delivery_job_id(notification_id: int, channel: str) -> str:
