@@ -25,6 +25,13 @@ class Phrase(str):
 class GridcaseError(Exception):
     """Base class of every error gridcase raises on purpose."""
 
+    @property
+    def said(self) -> str:
+        """What the error says: the Phrase it was raised with (a page says it in its
+        reader's language), else its text."""
+        first = self.args[0] if self.args else None
+        return first if isinstance(first, str) else str(self)
+
 
 class NotFoundError(GridcaseError):
     """A process, version, instance or task does not exist."""

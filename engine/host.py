@@ -35,7 +35,7 @@ from engine.clock import Clock, SystemClock
 from engine.errors import ConflictError, NotFoundError, ScriptError, WorkflowStepError
 from engine.script_sandbox import RestrictedScriptEngine
 from engine.serialization import StateSerializer
-from engine.spec_registry import ParsedSpec, element_names_of
+from engine.spec_registry import ParsedSpec
 
 
 @dataclass(frozen=True)
@@ -240,10 +240,6 @@ class WorkflowHost:
         except SpiffWorkflowException as err:
             raise WorkflowStepError(_explain(err), _element_of(err)) from err
         self._advance(wf)
-
-    def element_names(self, wf: BpmnWorkflow) -> dict[str, str]:
-        """Each named element's name by its id, subprocesses' elements included."""
-        return element_names_of([wf.spec, *wf.subprocess_specs.values()])
 
     def element_states(self, wf: BpmnWorkflow) -> dict[str, set[str]]:
         """Which diagram elements have completed and which are active now (for drawing the

@@ -174,7 +174,6 @@ class Snapshot:
     data: dict[str, Any]
     waiting_messages: list[str]
     timers: list[WaitingTimer]
-    names: dict[str, str]  # element id → name as drawn
 
 
 def snapshot(
@@ -189,7 +188,6 @@ def snapshot(
         data=host.data(wf),
         waiting_messages=host.waiting_messages(wf) if running else [],
         timers=host.waiting_timers(wf) if running else [],
-        names=host.element_names(wf),
     )
 
 

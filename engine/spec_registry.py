@@ -6,10 +6,11 @@ Versions are immutable, so the content hash is a safe cache key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,18 +38,17 @@ class ParsedSpec:
     subprocess_specs: dict[str, Any]
     forms: Mapping[str, Any]
 
+    @functools.cached_property
     def element_names(self) -> dict[str, str]:
-        """Each named element's name by its id, subprocesses' elements included."""
-        return element_names_of([self.spec, *self.subprocess_specs.values()])
-
-
-def element_names_of(specs: Iterable[Any]) -> dict[str, str]:
-    return {
-        t.bpmn_id: t.bpmn_name
-        for spec in specs
-        for t in spec.task_specs.values()
-        if getattr(t, "bpmn_id", None) and getattr(t, "bpmn_name", None)
-    }
+        """Each named element's name by its id, subprocesses' elements included (read once
+        per version: the spec never changes)."""
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return {
+            t.bpmn_id: t.bpmn_name
+            for spec in specs
+            for t in spec.task_specs.values()
+            if getattr(t, "bpmn_id", None) and getattr(t, "bpmn_name", None)
+        }
 
 
 class SpecRegistry:

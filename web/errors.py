@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from web.i18n import localized
+from web.i18n import localized, said
 from workflows.domain.errors import (
     AuthenticationError,
     BpmnValidationError,
@@ -99,7 +99,7 @@ def handle_gridcase_error(err: GridcaseError) -> Response:
     if _wants_json():
         response = jsonify(_body(err))
     else:
-        detail = _said(err) if status in PAGE_SHOWS_DETAIL else ""
+        detail = said(err) if status in PAGE_SHOWS_DETAIL else ""
         text = PAGE_TEXT.get(status, PAGE_TEXT[500])
         response = Response(render_template("error.html", status=status, text=text, message=detail))
     response.status_code = status
@@ -107,14 +107,6 @@ def handle_gridcase_error(err: GridcaseError) -> Response:
         current_app.logger.warning("database unavailable: %s", err.__cause__)
         response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response
-
-
-def _said(err: GridcaseError) -> str:
-    """The error's message in the reader's language where the catalogue has it."""
-    if isinstance(err, FieldErrors):
-        return "; ".join(localized(m) for ms in err.fields.values() for m in ms)
-    first = err.args[0] if err.args else ""
-    return localized(first) if isinstance(first, str) else str(err)
 
 
 def handle_validation_error(err: ValidationError) -> Response:

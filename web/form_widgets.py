@@ -13,7 +13,7 @@ from flask import flash, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from web.i18n import choice_titles, field_title, is_english, localized, tr
+from web.i18n import choice_titles, field_title, is_english, localized, said, tr
 from workflows.domain.catalog import Catalog
 from workflows.domain.errors import FieldErrors
 from workflows.domain.org import OrgDirectory
@@ -164,4 +164,4 @@ def uploads(name: str) -> list[Upload]:
 
 def flash_errors(err: FieldErrors) -> None:
     """Show an action's field errors at the top of the page it returns to."""
-    flash("; ".join(localized(m) for ms in err.fields.values() for m in ms), "error")
+    flash(said(err), "error")

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext
 
-from workflows.domain.errors import Phrase
+from workflows.domain.errors import FieldErrors, GridcaseError, Phrase
 
 LANGUAGES = {"zh_Hans": "中文", "en": "English"}
 DEFAULT = "zh_Hans"
@@ -63,6 +63,14 @@ def choice_titles(spec: Mapping[str, Any]) -> list[str]:
     ``x-enum-titles-en``), else the values themselves."""
     english = spec.get("x-enum-titles-en") if is_english() else None
     return [str(t) for t in (english or spec.get("x-enum-titles") or spec["enum"])]
+
+
+def said(err: GridcaseError) -> str:
+    """An error in the reader's language: each field's messages of a FieldErrors, else the
+    error's own message."""
+    if isinstance(err, FieldErrors):
+        return "; ".join(localized(m) for ms in err.fields.values() for m in ms)
+    return localized(err.said)
 
 
 def split_title(title: str) -> str:

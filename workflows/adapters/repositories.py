@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.models import TaskRecord
 from workflows.adapters.models import (
     ApiToken,
     Attachment,
@@ -408,16 +409,18 @@ class ExtensionRepository:
             raise NotFoundError(f"extension request {request_id} not found")
         return found
 
-    def pending(self, limit: int = 500) -> Sequence[tuple[ExtensionRequest, Case]]:
-        """Every request waiting for a decision with its case, oldest first."""
+    def pending(self, limit: int = 500) -> Sequence[tuple[ExtensionRequest, Case, TaskRecord]]:
+        """Every request waiting for a decision whose step still waits, with its case and
+        step, oldest first (one whose step is done has lapsed)."""
         stmt = (
-            select(ExtensionRequest, Case)
+            select(ExtensionRequest, Case, TaskRecord)
             .join(Case, Case.id == ExtensionRequest.case_id)
-            .where(ExtensionRequest.status == "pending")
+            .join(TaskRecord, TaskRecord.id == ExtensionRequest.task_id)
+            .where(ExtensionRequest.status == "pending", TaskRecord.state == "ready")
             .order_by(ExtensionRequest.created_at)
             .limit(limit)
         )
-        return [(request, case) for request, case in self.session.execute(stmt)]
+        return [(request, case, task) for request, case, task in self.session.execute(stmt)]
 
     def pending_for(self, case_id: int) -> Sequence[ExtensionRequest]:
         stmt = select(ExtensionRequest).where(

@@ -133,13 +133,13 @@ def closed_choices(review_unit_key: str, directory: OrgDirectory) -> dict[str, s
 
 
 def offered(
-    schema: Mapping[str, Any] | None, review_unit_key: str, directory: OrgDirectory
+    schema: Mapping[str, Any] | None, closed: Mapping[str, set[str]]
 ) -> Mapping[str, Any] | None:
-    """The form as the case's level may fill it: closed choices left out of their lists
-    (with their titles), so nobody is offered what would be refused."""
-    if not schema:
+    """The form as the case's level may fill it: the ``closed`` choices (see
+    :func:`closed_choices`) left out of their lists with their titles, so nobody is offered
+    what would be refused."""
+    if not schema or not closed:
         return schema
-    closed = closed_choices(review_unit_key, directory)
     properties = dict(schema.get("properties", {}))
     for name, values in closed.items():
         field = properties.get(name)

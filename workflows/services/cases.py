@@ -35,6 +35,7 @@ from workflows.domain.statuses import is_closed
 from workflows.domain.step_tracker import TrackStep, track
 from workflows.domain.task_forms import (
     answer_problems,
+    closed_choices,
     offered,
     photo_fields,
     reclassified,
@@ -597,13 +598,16 @@ def detail_in(
     history: Sequence[JournalEntry] = []
     snapshot: instances.Snapshot | None = None
     process_name = ""
+    element_names: dict[str, str] = {}
     now = uow.now()
     if instance is not None:
         version = uow.versions.get(instance.version_id)
         process_name = version.name
+        element_names = ctx.runtime.parsed(version).element_names
+        closed = closed_choices(case.review_unit_key, ctx.directory)
         for record in uow.tasks.for_instance(instance.id):
             schema = version.forms.get(record.form) if record.form else None
-            schema = offered(schema, case.review_unit_key, ctx.directory)
+            schema = offered(schema, closed)
             tasks.append(_view(ctx, actor, record, case, now, schema))
         mine = [t.workflow for t in moved if t.instance.id == instance.id]
         snapshot = instances.snapshot(uow, ctx.runtime, instance, mine[-1] if mine else None)
@@ -639,7 +643,7 @@ def detail_in(
         ),
         may_override=ctx.permissions.may_override(actor, case),
         process_name=process_name,
-        element_names=snapshot.names if snapshot else {},
+        element_names=element_names,
         linked=[
             LinkedProgress(
                 child,

@@ -97,17 +97,13 @@ def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> list[PendingExte
     case), oldest first."""
     with ctx.uow() as uow:
         mine = [
-            (r, c)
-            for r, c in uow.extensions.pending()
-            if _live(uow, r) and ctx.permissions.may_steer(actor, c)
+            (r, c, t) for r, c, t in uow.extensions.pending() if ctx.permissions.may_steer(actor, c)
         ]
-        names = uow.users.display_names({r.requested_by for r, _c in mine})
-        found = []
-        for request, case in mine:
-            task = uow.tasks.get(request.task_id)
-            asked_by = names.get(request.requested_by, request.requested_by)
-            found.append(PendingExtension(request, case, task.title, task.due_at, asked_by))
-        return found
+        names = uow.users.display_names({r.requested_by for r, _c, _t in mine})
+        return [
+            PendingExtension(r, c, t.title, t.due_at, names.get(r.requested_by, r.requested_by))
+            for r, c, t in mine
+        ]
 
 
 def pending_extension(ctx: GridcaseContext, task_id: str) -> ExtensionRequest | None:

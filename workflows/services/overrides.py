@@ -151,10 +151,9 @@ def _follow_department(
     variable = next(
         (v.variable for v in ctx.catalog.case_variables if v.field == "department_key"), None
     )
-    instance = uow.instances.get(case.instance_id or 0)
-    data = instances.snapshot(uow, ctx.runtime, instance).data
-    if variable is None or not case.department_key or not data.get(variable):
+    if variable is None or not case.department_key:  # the row copies the process's variable
         return False
+    instance = uow.instances.get(case.instance_id or 0)
     pointed = steering.point_variable(uow, ctx.runtime, instance, task_id, variable, target.key)
     payload = {"to": {"unit": target.key}, "variable": variable}
     instances.journal(uow, instance, actor.username, "reassigned", reason=reason, payload=payload)
@@ -444,8 +443,7 @@ def bulk(numbers: Sequence[str], operation: Callable[[str], object]) -> list[Bul
         try:
             operation(number)
         except GridcaseError as err:
-            said = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)
-            results.append(BulkResult(number, False, said))  # a Phrase stays one
+            results.append(BulkResult(number, False, err.said))  # a Phrase stays one
         else:
             results.append(BulkResult(number, True))
     return results

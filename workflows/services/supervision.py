@@ -94,7 +94,7 @@ def heat(ctx: GridcaseContext, actor: Actor, process_id: str) -> Heat:
         if version is None:
             raise NotFoundError(f"no process {process_id!r}")
         rows = uow.console.heat(process_id, paths, uow.now())
-        names = ctx.runtime.parsed(version).element_names()
+        names = ctx.runtime.parsed(version).element_names
         return Heat(
             version.bpmn_xml,
             {e: {"count": n, "avg_hours": avg, "name": names.get(e, "")} for e, n, avg in rows},
