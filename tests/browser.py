@@ -81,3 +81,21 @@ def login(browser: Any, base: str, user: str, width: int = 1280, **options: Any)
     page.click("form.login button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
     return page
+
+
+def scratch_context(tmp_path_factory: Any, sqlite_template: Path, name: str) -> Any:
+    """A copy of the seeded demo district for one test module, uploads beside it."""
+    from tests.app_fixtures import copy_sqlite_template, make_context
+
+    tmp = tmp_path_factory.mktemp(name)
+    return make_context(copy_sqlite_template(sqlite_template, tmp), upload_dir=tmp / "uploads")
+
+
+@contextmanager
+def browsing(ctx: Any) -> Iterator[tuple[str, Any]]:
+    """The app on ``ctx`` served on a free port, and a headless Chromium to look at it."""
+    from web import create_app
+
+    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
+    with serving(app) as base, chromium() as browser:
+        yield base, browser

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import PATIENCE_MS, chromium, screenshot, serving
+from tests.app_fixtures import PASSWORD
+from tests.browser import PATIENCE_MS, browsing, scratch_context, screenshot
 from tests.processes.helpers import after, fire_until_quiet, step
-from web import create_app
 from workflows.services import cases
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
@@ -80,11 +79,9 @@ def _fill(ctx: GridcaseContext) -> None:
 def site(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, Any, GridcaseContext]]:
-    tmp = tmp_path_factory.mktemp("ui-dashboard")
-    ctx = make_context(copy_sqlite_template(sqlite_template, tmp), upload_dir=tmp / "uploads")
+    ctx = scratch_context(tmp_path_factory, sqlite_template, "ui-dashboard")
     _fill(ctx)
-    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
-    with serving(app) as base, chromium() as browser:
+    with browsing(ctx) as (base, browser):
         yield base, browser, ctx
     ctx.close()
 

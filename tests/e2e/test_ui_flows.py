@@ -13,10 +13,15 @@ from typing import Any
 import pytest
 
 from engine.db import utcnow
-from tests.app_fixtures import PASSWORD, copy_sqlite_template, make_context
-from tests.browser import PATIENCE_MS, chromium, screenshot, serving, wait_until
+from tests.app_fixtures import PASSWORD
+from tests.browser import (
+    PATIENCE_MS,
+    browsing,
+    scratch_context,
+    screenshot,
+    wait_until,
+)
 from tests.processes.helpers import accepted, step
-from web import create_app
 from workflows.adapters.models import Attachment
 from workflows.services.context import GridcaseContext
 
@@ -33,10 +38,8 @@ BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "closed_loop.bpmn"
 def site(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, Any, GridcaseContext]]:
-    tmp = tmp_path_factory.mktemp("ui")
-    ctx = make_context(copy_sqlite_template(sqlite_template, tmp), upload_dir=tmp / "uploads")
-    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
-    with serving(app) as base, chromium() as browser:
+    ctx = scratch_context(tmp_path_factory, sqlite_template, "ui")
+    with browsing(ctx) as (base, browser):
         yield base, browser, ctx
     ctx.close()
 

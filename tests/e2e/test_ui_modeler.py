@@ -14,9 +14,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.app_fixtures import copy_sqlite_template, make_context
-from tests.browser import chromium, login, screenshot, serving, wait_until
-from web import create_app
+from tests.browser import (
+    browsing,
+    login,
+    scratch_context,
+    screenshot,
+    wait_until,
+)
 from workflows.services.context import GridcaseContext
 
 pytestmark = pytest.mark.browser
@@ -29,10 +33,8 @@ NS = {"spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 def site(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[str, Any, GridcaseContext]]:
-    tmp = tmp_path_factory.mktemp("ui-modeler")
-    ctx = make_context(copy_sqlite_template(sqlite_template, tmp), upload_dir=tmp / "uploads")
-    app = create_app({"SECRET_KEY": "browser-test"}, context=ctx)
-    with serving(app) as base, chromium() as browser:
+    ctx = scratch_context(tmp_path_factory, sqlite_template, "ui-modeler")
+    with browsing(ctx) as (base, browser):
         yield base, browser, ctx
     ctx.close()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -135,7 +134,10 @@ def test_redis_stopped_under_load_loses_no_notice_and_fires_each_timer_once(
         assert set(statuses) == {200, 201} and len(numbers) == 12
         assert asked.status_code == 201, asked.get_json()
         assert login.status_code == 302  # the login limiter counts in memory meanwhile
-        time.sleep(5)  # the deadlines pass while Redis is still away
+        # the deadlines (4 s after each dispatch, all dispatched by now) pass while Redis is
+        # still away; the worker runs on the wall clock
+        passed = datetime.now(UTC) + timedelta(seconds=4)
+        wait_for(lambda: datetime.now(UTC) > passed, WAIT, "the deadlines to pass")
 
         redis = start_redis(tmp_path, port=redis.port)  # back, and empty
 
@@ -150,10 +152,14 @@ def test_redis_stopped_under_load_loses_no_notice_and_fires_each_timer_once(
         with ctx.uow() as uow:
             ids = set(uow.session.scalars(select(Notification.id)))
         wait_for(lambda: ids <= set(hook.received), WAIT, "every notice to reach the webhook")
-        time.sleep(2)  # a second delivery, if there were one, would arrive by now
+
+        def settled() -> bool:  # nothing left to send: a second delivery would be sent by now
+            with ctx.uow() as uow:
+                waiting = uow.notifications.pending(datetime.now(UTC) + timedelta(days=1))
+            return not waiting and ctx.jobs.backlog() == 0
+
+        wait_for(settled, WAIT, "every delivery recorded and the queue empty")
         assert Counter(hook.received).most_common(1)[0][1] == 1  # each notice exactly once
-        with ctx.uow() as uow:
-            assert not uow.notifications.pending(datetime.now(UTC) + timedelta(days=1))
         admin = load_actor(ctx, "admin")
         for number in numbers:
             journal = Counter(h.action for h in cases.get_case(ctx, admin, number).history)
@@ -203,7 +209,7 @@ def test_postgres_restarted_under_load_answers_503_and_recovers(
         # synchronous commit, whose last commits a crash may lose — a production setting
         # a deployment must not copy.)
         postgres_server.halt("fast")
-        time.sleep(1)
+        wait_for(lambda: 503 in {getattr(a, "status_code", 0) for a in answers}, WAIT, "a 503")
         postgres_server.start()
         seen = len(answers)
         wait_for(

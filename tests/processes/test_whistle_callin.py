@@ -20,15 +20,15 @@ from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
 
+def _blow(ctx: GridcaseContext, number: str, departments: list[str], urgency: str) -> None:
+    """The street blows the whistle on a case it holds, calling the departments in."""
+    mode = {"mode": "whistle", "whistle_departments": departments, "urgency": urgency}
+    step(ctx, number, "dispatch", "sd01", mode)
+
+
 def test_whistle_with_a_late_department(ctx: GridcaseContext) -> None:
     number = at_street(ctx)
-    step(
-        ctx,
-        number,
-        "dispatch",
-        "sd01",
-        {"mode": "whistle", "whistle_departments": ["dept-cg", "dept-ga"], "urgency": "urgent"},
-    )
+    _blow(ctx, number, ["dept-cg", "dept-ga"], "urgent")
     assert cases.get_case(ctx, load_actor(ctx, "admin"), number).waiting_for == ["whistle_done"]
     whistle = child(ctx, number, "whistle_callin")
     callins = ready(ctx, whistle)
@@ -116,13 +116,7 @@ def test_a_report_in_after_the_late_mark_is_late(ctx: GridcaseContext) -> None:
     """Found in use: "fire now" on a department's report-in timer gave a late mark, and the
     department's report-in after it was still recorded as on time (against the due time)."""
     number = at_street(ctx)
-    step(
-        ctx,
-        number,
-        "dispatch",
-        "sd01",
-        {"mode": "whistle", "whistle_departments": ["dept-cg"], "urgency": "normal"},
-    )
+    _blow(ctx, number, ["dept-cg"], "normal")
     whistle = child(ctx, number, "whistle_callin")
     sup = load_actor(ctx, "sup01")
     late = next(t for t in cases.get_case(ctx, sup, whistle).timers if t.kind == "overdue")
@@ -137,13 +131,7 @@ def test_a_report_in_after_the_late_mark_is_late(ctx: GridcaseContext) -> None:
 
 def test_the_case_shows_which_departments_reported_in(ctx: GridcaseContext) -> None:
     number = at_street(ctx)
-    step(
-        ctx,
-        number,
-        "dispatch",
-        "sd01",
-        {"mode": "whistle", "whistle_departments": ["dept-cg", "dept-ga"], "urgency": "normal"},
-    )
+    _blow(ctx, number, ["dept-cg", "dept-ga"], "normal")
     whistle = child(ctx, number, "whistle_callin")
     step(ctx, whistle, "report_in", "dh-cg", {"officer": "王队长"})
     [progress] = cases.get_case(ctx, load_actor(ctx, "sd01"), number).linked
