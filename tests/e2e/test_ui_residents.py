@@ -123,6 +123,13 @@ def test_a_grid_worker_reports_from_the_field(tmp_path: Path, sqlite_template: P
             phone = login(browser, base, "gw01", 375, geolocation=here, permissions=["geolocation"])
             phone.goto(f"{base}/report")
             phone.wait_for_selector("#pick[data-ready='1']")
+            for width in (375, 390, 430):  # the menu on a row of its own, each item on one line
+                phone.set_viewport_size({"width": width, "height": 740})
+                tallest = (
+                    "Math.max(...[...document.querySelectorAll('.nav a')].map(a => a.offsetHeight))"
+                )
+                assert phone.evaluate(tallest) < 40, width
+            phone.set_viewport_size({"width": 375, "height": 740})
             fields = phone.eval_on_selector_all(
                 ".task-form > .field", "fs => fs.map(f => f.className)"
             )
