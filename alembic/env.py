@@ -6,7 +6,9 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import engine.models  # noqa: F401 - registers the engine tables on the shared metadata
-import workflows.adapters.models  # noqa: F401 - registers the domain tables
+import workflows.adapters.care_models  # the key-person register
+import workflows.adapters.models  # registers the domain tables
+import workflows.adapters.order_models  # noqa: F401 - the volunteer order pool
 from engine.db import Base
 
 target_metadata = Base.metadata

@@ -38,6 +38,7 @@ def create_app(
         api_hotline,
         api_indicators,
         api_map,
+        api_orders,
         api_processes,
         api_tasks,
         errors,
@@ -49,6 +50,8 @@ def create_app(
         pages_design,
         pages_hotline,
         pages_map,
+        pages_orders,
+        pages_people,
         pages_query,
         pages_reports,
         pages_residents,
@@ -109,6 +112,9 @@ def create_app(
         api_hotline,
         pages_hotline,
         pages_residents,
+        pages_people,
+        api_orders,
+        pages_orders,
     ):
         app.register_blueprint(module.bp)
     throttle.init_app(app, ctx.settings.redis_url)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from web.api_schemas import (
+    CareVisitCountSchema,
     CaseSummarySchema,
     IndicatorCasesQuerySchema,
     IndicatorQuerySchema,
+    OrderCountSchema,
     indicator_table,
 )
 from web.exports import download, indicator_rows
 from web.security import context, login_required
-from workflows.services import indicators
+from workflows.services import care_visits, indicators, service_records
 
 bp = Blueprint("api_indicators", __name__, url_prefix="/api/v1/indicators")
 
@@ -55,4 +57,37 @@ def cases_behind():
         "total": found.total,
         "page": found.page,
         "per_page": found.per_page,
+    }
+
+
+@bp.get("/care-visits")
+@login_required
+def care_visit_counts():
+    """Care visits of the key-person register per grid (counts only) for those who keep the
+    register or assess: due in the period so far, done, on time, missed, overdue now."""
+    ctx = context()
+    args = IndicatorQuerySchema().load(request.args)
+    period, rows = care_visits.visit_indicators(
+        ctx, g.actor, args["start"], args["end"], args["unit"]
+    )
+    return {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "grids": CareVisitCountSchema(many=True).dump(rows),
+    }
+
+
+@bp.get("/orders")
+@login_required
+def order_counts():
+    """Volunteer orders per posting community (or street) for those who see service
+    records or assess: posted in the period, filled, escalated, served, hours served."""
+    args = IndicatorQuerySchema().load(request.args)
+    period, rows = service_records.order_indicators(
+        context(), g.actor, args["start"], args["end"], args["unit"]
+    )
+    return {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "units": OrderCountSchema(many=True).dump(rows),
     }

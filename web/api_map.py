@@ -43,6 +43,7 @@ def area_feature(area: map_data.Area) -> dict[str, Any]:
             "centre": centre,
             "cases": area.cases,
             "overdue": area.overdue,
+            "care_overdue": area.care_overdue,
         },
     }
 
@@ -69,7 +70,9 @@ def point_feature(point: map_data.Point) -> dict[str, Any]:
 @login_required
 def grids():
     """The grids the caller watches or has a matching case in, with ``cases`` and
-    ``overdue`` counts (density), and the outlines of the units above them."""
+    ``overdue`` counts (density), and the outlines of the units above them; for those who
+    keep the key-person register or assess the grid, ``care_overdue`` counts its care visits
+    past due (no person is named)."""
     found = map_data.areas(context(), g.actor, map_query())
     return {"type": "FeatureCollection", "features": [area_feature(a) for a in found]}
 

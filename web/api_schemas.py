@@ -302,6 +302,7 @@ class DeployResultSchema(Schema):
 class ErrorSchema(Schema):
     error = fields.String()
     message = fields.String()
+    said = fields.String(metadata={"description": "the message in the reader's language"})
     fields_ = fields.Dict(data_key="fields")
 
 
@@ -407,6 +408,29 @@ class IndicatorQuerySchema(Schema):
     end = fields.Date(data_key="to", load_default=None)
     by = fields.String(load_default="street")
     unit = fields.String(load_default=None)
+
+
+class CareVisitCountSchema(Schema):
+    """One grid's care visits in a period: counts only, no person."""
+
+    grid = fields.String(attribute="grid_key")
+    due = fields.Integer()
+    done = fields.Integer()
+    on_time = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+    missed = fields.Integer()
+    overdue_now = fields.Integer()
+
+
+class OrderCountSchema(Schema):
+    """The volunteer orders one community (or street) posted in a period."""
+
+    unit = fields.String(attribute="unit_key")
+    posted = fields.Integer()
+    filled = fields.Integer()
+    escalated = fields.Integer()
+    done = fields.Integer()
+    hours = fields.Float()
 
 
 class IndicatorCasesQuerySchema(IndicatorQuerySchema):

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import click
 
+from web.cli_orders import orders
 from workflows.demo import PASSWORD as DEMO_PASSWORD
-from workflows.demo import seed_demo_cases, seed_demo_org
+from workflows.demo import (
+    seed_demo_cases,
+    seed_demo_key_persons,
+    seed_demo_orders,
+    seed_demo_org,
+)
 from workflows.domain.bpmn_contract import bpmn_properties
 from workflows.domain.catalog import Catalog
 from workflows.domain.errors import BpmnValidationError, FieldErrors, GridcaseError, NotFoundError
@@ -58,6 +64,12 @@ def prepare(ctx: GridcaseContext, *, demo: bool, password: str = DEMO_PASSWORD) 
     seeded = seed_demo_cases(ctx)
     if seeded:
         click.echo(f"{seeded} demo cases at every stage of the loop")
+    persons = seed_demo_key_persons(ctx)
+    if persons:
+        click.echo(f"{persons} demo key persons with their care visits")
+    posted = seed_demo_orders(ctx)
+    if posted:
+        click.echo(f"{posted} demo volunteer orders (open, full, escalated, done)")
     return created
 
 
@@ -82,6 +94,9 @@ def _plugins() -> EntryPoints:
 @click.group(cls=GridcaseGroup)
 def main() -> None:
     """gridcase: BPMN-driven case orchestration for grid governance."""
+
+
+main.add_command(orders)
 
 
 @main.command()
@@ -306,3 +321,36 @@ def _guarded(action: Callable[[], None]) -> None:
         action()
     except GridcaseError as err:
         raise click.ClickException(str(err)) from err
+
+
+@main.group("key-persons")
+def key_persons_group() -> None:
+    """The key-person register: import a spreadsheet, apply the retention rule."""
+
+
+@key_persons_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="Whose grants decide the grids.")
+def key_persons_import(path: Path, username: str) -> None:
+    """Import an .xlsx or .csv of key persons; bad rows are listed and left out."""
+    from workflows.services import key_person_sheets
+
+    def run() -> None:
+        ctx = _prepared_context()
+        actor = accounts.load_actor(ctx, username)
+        report = key_person_sheets.import_sheet(ctx, actor, path.read_bytes(), path.name)
+        click.echo(f"{report.added} added, {len(report.problems)} rows left out")
+        for problem in report.problems:
+            fields = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in problem.fields.items())
+            click.echo(f"  row {problem.row}: {fields}")
+
+    _guarded(run)
+
+
+@key_persons_group.command("erase-expired")
+def key_persons_erase() -> None:
+    """Erase the personal data of persons removed longer ago than the catalog's retention
+    period (run daily from cron)."""
+    from workflows.services import key_persons
+
+    click.echo(f"{key_persons.erase_expired(_prepared_context())} persons erased")

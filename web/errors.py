@@ -52,7 +52,7 @@ def _status_of(err: GridcaseError) -> int:
 
 
 def _body(err: GridcaseError) -> dict:
-    body: dict = {"error": type(err).__name__, "message": str(err)}
+    body: dict = {"error": type(err).__name__, "message": str(err), "said": said(err)}
     if isinstance(err, FieldErrors):
         body["fields"] = err.fields
     if isinstance(err, BpmnValidationError):

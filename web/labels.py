@@ -159,6 +159,34 @@ TIMERS = {
 }
 
 
+# The key-person register: its fields (in change lists and import reports), the journal's
+# actions, the steps of a care visit.
+PERSON_FIELDS = {
+    "name": _l("Full name"),
+    "grid": _l("Grid"),
+    "grid_key": _l("Grid"),
+    "id_number": _l("ID number"),
+    "phone": _l("Phone"),
+    "address": _l("Address"),
+    "categories": _l("Categories"),
+    "risk_level": _l("Risk level"),
+    "guardians": _l("Guardians"),
+    "notes": _l("Notes"),
+    "device_id": _l("Linked device"),
+    "file": _l("File"),
+}
+PERSON_CHANGES = {
+    "created": _l("added"),
+    "imported": _l("imported"),
+    "updated": _l("changed"),
+    "visited": _l("visited"),
+    "removed": _l("taken off the register"),
+    "erased": _l("erased after the retention period"),
+    "alerted": _l("device alert"),
+}
+CARE_STEPS = {"visit": _l("Care visit"), "press_visit": _l("Press the missed visit")}
+
+
 def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
     """Template globals (also visible inside imported macros); names resolve per request."""
     return {
@@ -175,6 +203,9 @@ def globals_for(directory: OrgDirectory, catalog: Catalog) -> dict[str, Any]:
         "action_names": ACTIONS,
         "link_names": LINKS,
         "track_steps": TRACK_STEPS,
+        "field_names": PERSON_FIELDS,
+        "change_names": PERSON_CHANGES,
+        "care_steps": CARE_STEPS,
         "role_names": {code: LazyString(tr, r) for code, r in catalog.roles.items()},
     }
 

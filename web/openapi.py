@@ -16,6 +16,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
 from web import api_schemas as schemas
+from web.order_schemas import describe as describe_orders
 
 API_PREFIX = "/api/v1"
 DOCUMENT = "gridcase_openapi"
@@ -212,6 +213,28 @@ def _described() -> dict[str, Any]:
                 "The cases behind one number of an indicator table",
                 "CasePage",
                 params=[*indicator_params, _query("measure"), _query("key")],
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/indicators/care-visits",
+        operations={
+            "get": _op(
+                "Care visits of the key-person register per grid (counts, no person): due, "
+                "done, on time, missed, overdue now",
+                None,
+                params=[*indicator_params[:2], _query("unit")],
+            )
+        },
+    )
+    spec.path(
+        "/api/v1/indicators/orders",
+        operations={
+            "get": _op(
+                "Volunteer orders per posting community or street: posted, filled, "
+                "escalated, served, hours served",
+                None,
+                params=[*indicator_params[:2], _query("unit")],
             )
         },
     )
@@ -419,6 +442,7 @@ def _described() -> dict[str, Any]:
             )
         },
     )
+    describe_orders(spec, _op, _file_op, _path_param, _query)
     doc = spec.to_dict()
     doc["security"] = [{"bearer": []}]
     return doc

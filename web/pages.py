@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from web.i18n import LANGUAGES
 from web.security import context, end_session, local_path, login_required, start_session
 from workflows.domain.errors import AuthenticationError, FieldErrors
-from workflows.domain.permissions import ASSESS, DESIGN, OVERRIDE, SEE_CASES
+from workflows.domain.permissions import ASSESS, CLAIM_ORDERS, DESIGN, OVERRIDE, SEE_CASES
 from workflows.services import accounts as auth
 from workflows.services import residents
 
@@ -24,6 +24,8 @@ def _home() -> str:
         return url_for("residents.mine")
     if actor and permissions.has(actor, DESIGN) and not permissions.has(actor, SEE_CASES):
         return url_for("design.processes")
+    if actor and permissions.has(actor, CLAIM_ORDERS) and not permissions.has(actor, SEE_CASES):
+        return url_for("orders.pool")  # party-member volunteers: the order pool
     if actor and permissions.has(actor, OVERRIDE) and permissions.has(actor, ASSESS):
         return url_for("dashboard.dashboard")
     return url_for("work.inbox")

@@ -18,6 +18,7 @@ from web.i18n import is_english
 from web.security import context, login_required
 from workflows.domain.errors import FieldErrors
 from workflows.domain.indicators import CASE_COUNTS, RATES
+from workflows.services import care_visits, service_records
 from workflows.services import dashboard as use_case
 
 bp = Blueprint("dashboard", __name__)
@@ -47,7 +48,8 @@ def _presets(today: date) -> list[tuple[str, date, date]]:
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    """The dashboard's frame: the chosen unit and period; the numbers come from the API."""
+    """The dashboard's frame: the chosen unit and period; the case figures come from the
+    API, the community side's tables (care visits, volunteer orders) are drawn here."""
     ctx = context()
     choices = use_case.units(ctx, g.actor)  # ForbiddenError for those who assess nowhere
     top = min(u.path.count("/") for u in choices)
@@ -62,8 +64,16 @@ def dashboard():
     except FieldErrors as err:
         errors = err.fields
     today = use_case.today(ctx)
+    care, orders = [], []
+    if chosen is not None and unit is not None:
+        care = care_visits.visit_indicators(ctx, g.actor, chosen.start, chosen.end, unit.key)[1]
+        orders = service_records.order_indicators(
+            ctx, g.actor, chosen.start, chosen.end, unit.key
+        )[1]
     return render_template(
         "dashboard.html",
+        care=care,
+        orders=orders,
         choices=[(u, u.path.count("/") - top) for u in choices],
         chosen=chosen,
         unit=unit,

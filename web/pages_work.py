@@ -27,10 +27,12 @@ from web.security import context, local_path, login_required
 from workflows.domain.errors import FieldErrors
 from workflows.services import (
     attachments,
+    care_visits,
     cases,
     deadlines,
     delegation,
     duplicates,
+    key_persons,
     map_data,
     notifications,
 )
@@ -53,7 +55,8 @@ def inbox():
     ctx = context()
     page = cases.inbox(ctx, g.actor, flt, page=args.get("page", 1, type=int))
     to_decide = deadlines.extensions_to_decide(ctx, g.actor)
-    return render_template("inbox.html", page=page, to_decide=to_decide)
+    care = care_visits.my_tasks(ctx, g.actor)
+    return render_template("inbox.html", page=page, to_decide=to_decide, care=care)
 
 
 @bp.get("/notices")
@@ -300,6 +303,7 @@ def case(number: str):
         element_names=detail.element_names,
         task_views={t.task.id: t for t in detail.tasks},
         overrides_panel=override_panel(ctx, detail),
+        key_person=key_persons.person_of_device(ctx, g.actor, detail.case.device_id),
     )
 
 

@@ -111,6 +111,7 @@
         const p = f.properties;
         let text = escapeHtml(unitName(p)) + "<br>" + fill(labels.cases, {n: p.cases});
         if (p.overdue) text += " · " + fill(labels.overdue, {n: p.overdue});
+        if (p.care_overdue) text += "<br>" + fill(labels.care_overdue, {n: p.care_overdue});
         layer.bindTooltip(text, {sticky: true, className: "map-tip"});
         layer.on("add", () => layer.getElement()?.setAttribute("data-grid", p.key));
       },

@@ -1,4 +1,4 @@
-// A report page (residents' /r and the staff's /report): previews of the photos taken, the
+// A report page (residents' /r and the staff's /report; the order pool's post page): previews of the photos taken, the
 // place from the browser's location or a tap on the map (a pin that can be dragged).
 (function () {
   "use strict";
@@ -16,8 +16,10 @@
       previews.append(img);
     }
   }
-  photos.addEventListener("change", preview);
-  preview();  // files chosen before this script ran (a slow page, the back button)
+  if (photos) {  // a volunteer order's place is picked without photos
+    photos.addEventListener("change", preview);
+    preview();  // files chosen before this script ran (a slow page, the back button)
+  }
 
   const pick = window.gridcasePickMap(document.getElementById("pick"), english);
   const locate = document.getElementById("locate");

@@ -153,6 +153,7 @@ class CaseRepository:
         processes: Collection[str],
         private_streams: Collection[str],
         *,
+        private_channels: Collection[str] = (),
         numbers: Collection[str] = (),
         categories: Collection[str] = (),
         event_codes: Collection[str] = (),
@@ -161,11 +162,13 @@ class CaseRepository:
         statuses: Collection[str] | None = None,
         limit: int,
     ) -> Sequence[Case]:
-        """Cases of these processes outside those streams, newest first: the ones numbered,
-        or those of the codes (any when none given), reported in ``[start, end]`` and in
-        one of ``statuses`` (any when None)."""
+        """Cases of these processes outside those streams and channels, newest first: the
+        ones numbered, or those of the codes (any when none given), reported in
+        ``[start, end]`` and in one of ``statuses`` (any when None)."""
         stmt = select(Case).where(
-            Case.process_id.in_(list(processes)), Case.stream.not_in(list(private_streams))
+            Case.process_id.in_(list(processes)),
+            Case.stream.not_in(list(private_streams)),
+            Case.channel.not_in(list(private_channels)),
         )
         if numbers:
             stmt = stmt.where(Case.number.in_(list(numbers)))
@@ -230,10 +233,15 @@ class CaseRepository:
         return self.session.scalars(stmt).first()
 
     def by_instance(self, instance_id: int) -> Case:
-        found = self.session.scalars(select(Case).where(Case.instance_id == instance_id)).first()
+        found = self.find_by_instance(instance_id)
         if found is None:
             raise NotFoundError(f"no case for instance {instance_id}")
         return found
+
+    def find_by_instance(self, instance_id: int) -> Case | None:
+        """The instance's case; None for a process that drives no case (care visits,
+        volunteer orders)."""
+        return self.session.scalars(select(Case).where(Case.instance_id == instance_id)).first()
 
     def get(self, case_id: int) -> Case:
         found = self.session.get(Case, case_id)
@@ -250,6 +258,16 @@ class CaseRepository:
         return self.session.scalars(
             select(Case).where(Case.duplicate_of_id == case_id).order_by(Case.id)
         ).all()
+
+    def for_device(self, device_id: str, limit: int = 50) -> Sequence[Case]:
+        """The cases a device raised, newest first."""
+        stmt = (
+            select(Case)
+            .where(Case.device_id == device_id)
+            .order_by(Case.created_at.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
 
     def open_for_device(self, device_id: str, closed: Collection[str]) -> Case | None:
         """The device's newest case that is still open (repeat alerts attach to it).

@@ -7,9 +7,11 @@ from sqlalchemy.orm import sessionmaker
 
 from engine.clock import Clock
 from engine.uow import UnitOfWork
+from workflows.adapters.care_repository import KeyPersonRepository
 from workflows.adapters.dashboard_queries import DashboardQuery
 from workflows.adapters.indicator_queries import IndicatorQuery
 from workflows.adapters.indicator_rollup import ChangedBuckets, RollupSpec, recount
+from workflows.adapters.order_repository import OrderRepository
 from workflows.adapters.queries import CaseSearch, ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
     AssessmentRepository,
@@ -54,6 +56,8 @@ class CaseUnitOfWork(UnitOfWork):
         self.dashboard = DashboardQuery(self.session, self.rollup)
         self.case_search = CaseSearch(self.session)
         self.substitutions = SubstitutionRepository(self.session)
+        self.orders = OrderRepository(self.session)
+        self.key_persons = KeyPersonRepository(self.session)
         return self
 
     def commit(self) -> None:

@@ -17,6 +17,8 @@ import yaml
 
 from workflows.domain.errors import CatalogError, NotFoundError
 from workflows.domain.indicators import IndicatorSettings
+from workflows.domain.key_persons import KeyPersonRules
+from workflows.domain.service_orders import OrderRules
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -207,6 +209,8 @@ class Catalog:
         self.indicators = IndicatorSettings.from_catalog(raw)
         self.duplicates = DuplicateSettings(**raw.get("duplicates", {}))
         self.residents = ResidentSettings(**raw.get("residents", {}))
+        self.key_persons = KeyPersonRules.from_catalog(raw)
+        self.service_orders = OrderRules.from_catalog(raw)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:

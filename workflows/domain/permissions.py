@@ -30,6 +30,11 @@ DESIGN = "design"
 TAKE_CALLS = "take_calls"
 SEE_CONTACT = "see_contact"
 MANAGE_ACCOUNTS = "manage_accounts"
+# The community side: the key-person register and its care visits; the volunteer order pool.
+KEY_PERSONS = "key_persons"
+POST_ORDERS = "post_orders"
+CLAIM_ORDERS = "claim_orders"
+SEE_SERVICE_RECORDS = "see_service_records"
 # Who a report from the public page is recorded as when nobody signed in.
 RESIDENT = "resident"
 
@@ -111,7 +116,11 @@ class Permissions:
 
     def case_grids(self, actor: Actor) -> list[str]:
         """The grids whose cases the actor sees through a case role (for lists)."""
-        paths = self.reach(actor, SEE_CASES)
+        return self.grids_with(actor, SEE_CASES)
+
+    def grids_with(self, actor: Actor, *capabilities: str) -> list[str]:
+        """The grids any of ``capabilities`` reaches."""
+        paths = [p for c in capabilities for p in self.reach(actor, c)]
         return [g.key for g in self.directory.grids() if any(g.path.startswith(p) for p in paths)]
 
     def case_departments(self, actor: Actor) -> list[str]:

@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 from workflows.adapters.models import Attachment, Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors, ForbiddenError, Phrase
-from workflows.domain.permissions import Actor
+from workflows.domain.permissions import KEY_PERSONS, Actor
 from workflows.services.context import GridcaseContext
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -145,12 +145,12 @@ def keep(
     ctx: GridcaseContext,
     uow: CaseUnitOfWork,
     actor: Actor,
-    case: Case,
+    case: Case | None,
     files: Sequence[Checked],
     task_id: str | None = None,
 ) -> list[Attachment]:
-    """Store checked files with the case in the current transaction; their bodies are
-    removed again if it does not commit."""
+    """Store checked files with the case (or only the task: a care visit's photos) in the
+    current transaction; their bodies are removed again if it does not commit."""
     rows = []
     for f in files:
         name = ctx.files.save(f.data, TYPES[f.content_type])
@@ -159,7 +159,7 @@ def keep(
             ctx.files.save_as(name + THUMBNAIL_SUFFIX, f.thumbnail)
             uow.on_rollback(ctx.files.delete, name + THUMBNAIL_SUFFIX)
         row = Attachment(
-            case_id=case.id,
+            case_id=case.id if case is not None else None,
             task_id=task_id,
             file_name=f.file_name,
             content_type=f.content_type,
@@ -180,11 +180,12 @@ def open_file(
     before thumbnails).
 
     Raises: NotFoundError; ForbiddenError unless the actor may see the file's case (or
-    uploaded it before it belonged to a case)."""
+    uploaded it before it belonged to a case, or keeps the person whose care visit it
+    records)."""
     with ctx.uow() as uow:
         row = uow.attachments.get(attachment_id)
         if row.case_id is None:
-            allowed = row.uploaded_by == actor.username
+            allowed = row.uploaded_by == actor.username or _care_photo_for(ctx, uow, actor, row)
         else:
             case = uow.cases.get(row.case_id)
             tasks = uow.tasks.for_instance(case.instance_id) if case.instance_id else ()
@@ -195,3 +196,13 @@ def open_file(
         if thumbnail and small.exists():
             return row, small
         return row, ctx.files.path(row.stored_as)
+
+
+def _care_photo_for(
+    ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, row: Attachment
+) -> bool:
+    """A care visit's photo: seen by whoever keeps the register of the person's grid."""
+    if row.task_id is None:
+        return False
+    visit = uow.key_persons.visit_by_instance(uow.tasks.get(row.task_id).instance_id)
+    return visit is not None and ctx.permissions.covers(actor, KEY_PERSONS, visit.grid_key)

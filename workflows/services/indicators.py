@@ -81,6 +81,16 @@ def assessed_scope(ctx: GridcaseContext, actor: Actor, unit_key: str | None) -> 
     return unit, Scope(grids=grids)
 
 
+def days_or_month(ctx: GridcaseContext, first: date | None, last: date | None) -> Period:
+    """The local days asked for; none asked: this month to date.
+
+    Raises: FieldErrors for a missing, reversed or too long range."""
+    if first is None and last is None:
+        today = ctx.clock.now().astimezone(ctx.calendar.timezone).date()
+        return Period(today.replace(day=1), today)
+    return period(first, last, ctx.catalog.indicators)
+
+
 def period_window(ctx: GridcaseContext, chosen: Period) -> Window:
     """A period of local days as UTC bounds, with the readings and the moment of asking."""
     zone = ctx.calendar.timezone

@@ -17,6 +17,7 @@ from workflows.domain.errors import ForbiddenError
 from workflows.domain.org import Unit
 from workflows.domain.permissions import Actor
 from workflows.domain.statuses import CLOSED_STATUSES
+from workflows.services.care_visits import care_grids
 from workflows.services.case_query import CaseQuery, case_filter, case_reach
 from workflows.services.cases import may_see
 from workflows.services.context import GridcaseContext
@@ -33,6 +34,9 @@ class Area:
     boundary: dict[str, Any] | None
     cases: int
     overdue: int
+    # Care visits of the key-person register past due in the grid: a count, never a person,
+    # and only for those who keep the register or assess the grid.
+    care_overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,9 +123,10 @@ def areas(ctx: GridcaseContext, actor: Actor, query: CaseQuery) -> list[Area]:
         paths = [directory.get(key).path for key in grids]
         common = commonpath(paths).rstrip("/") + "/" if paths else "/"
         boundaries = maps.boundaries(totals)
+        care = uow.key_persons.overdue_by_grid(care_grids(ctx, actor), uow.now())
     shown = sorted((directory.get(k) for k in totals), key=lambda u: u.path)
     return [
-        Area(unit, boundaries.get(unit.key), *totals[unit.key])
+        Area(unit, boundaries.get(unit.key), *totals[unit.key], care.get(unit.key, 0))
         for unit in shown
         if unit.path.startswith(common) and (unit.level == "grid" or boundaries.get(unit.key))
     ]

@@ -36,17 +36,32 @@ def add_notices(
     """Store one notice per recipient (duplicates removed) in the current transaction,
     titled as the catalog's event says."""
     title = ctx.catalog.event(kind).title_zh.format(number=case.number)
+    return notify(ctx, uow, kind, recipients, title=title, body=body or case.title, case=case)
+
+
+def notify(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    kind: str,
+    recipients: Sequence[Recipient],
+    *,
+    title: str,
+    body: str = "",
+    case: Case | None = None,
+) -> list[Notification]:
+    """Store one notice per recipient (duplicates removed) in the current transaction; a
+    notice about no case (a missed care visit, an unclaimed volunteer order) has none."""
     pending = ",".join(outbound_channels(ctx.settings))
     notices = []
     for r in dict.fromkeys(recipients):
         notice = Notification(
-            case_id=case.id,
+            case_id=case.id if case is not None else None,
             kind=kind,
             role=r.role,
             unit_key=r.unit_key,
             username=r.username,
             title=title,
-            body=body or case.title,
+            body=body,
             created_at=uow.now(),
             pending_channels=pending,
         )

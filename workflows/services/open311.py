@@ -24,6 +24,8 @@ from workflows.services.intake import NewCase
 
 PUBLIC_PROCESSES = ("closed_loop",)
 PRIVATE_STREAMS = ("disputes",)
+# Cases about one household's welfare: a care visit's finding, a device alert's service case.
+PRIVATE_CHANNELS = ("care_visit", "sensor")
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 HTML = re.compile(r"<[a-zA-Z/!][^>]*>")
@@ -209,7 +211,11 @@ def find_requests(ctx: GridcaseContext, query: RequestQuery) -> Sequence[Case]:
     with ctx.uow() as uow:
         if query.ids:
             return uow.cases.public(
-                PUBLIC_PROCESSES, PRIVATE_STREAMS, numbers=query.ids, limit=MAX_REQUESTS
+                PUBLIC_PROCESSES,
+                PRIVATE_STREAMS,
+                private_channels=PRIVATE_CHANNELS,
+                numbers=query.ids,
+                limit=MAX_REQUESTS,
             )
         unknown = [s for s in query.statuses if s not in ("open", "closed")]
         if unknown:
@@ -226,6 +232,7 @@ def find_requests(ctx: GridcaseContext, query: RequestQuery) -> Sequence[Case]:
         return uow.cases.public(
             PUBLIC_PROCESSES,
             PRIVATE_STREAMS,
+            private_channels=PRIVATE_CHANNELS,
             categories=[c for c in codes if len(c) == 2],
             event_codes=[c for c in codes if len(c) != 2],
             start=start,

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine import migration
-from engine.models import ProcessVersion
+from engine.models import ProcessInstance, ProcessVersion
+from workflows.adapters.models import Case
 from workflows.domain.errors import GridcaseError
 from workflows.domain.permissions import Actor
 from workflows.services.case_progress import settle
+from workflows.services.caseless import settle_caseless
 from workflows.services.context import GridcaseContext
 from workflows.services.processes import require_designer
 
@@ -52,9 +54,9 @@ def plan(ctx: GridcaseContext, actor: Actor, version_id: int) -> MigrationPlan:
             if number not in changes:
                 older = uow.versions.get(instance.version_id)
                 changes[number] = migration.compare(ctx.runtime, older, target)
-            case = uow.cases.by_instance(instance.id)
+            case = uow.cases.find_by_instance(instance.id)
             check = migration.check(uow, ctx.runtime, instance, target)
-            candidates.append(Candidate(check, number, case.number))
+            candidates.append(Candidate(check, number, _label(case, instance)))
         uow.session.expunge(target)
         return MigrationPlan(target, changes, candidates)
 
@@ -74,13 +76,22 @@ def migrate(
             with ctx.uow() as uow:
                 target = uow.versions.get(version_id)
                 instance = uow.instances.get(instance_id)
-                case = uow.cases.by_instance(instance_id)
-                number = case.number
+                case = uow.cases.find_by_instance(instance_id)
+                number = _label(case, instance)
                 transition = migration.migrate(uow, ctx.runtime, instance, target, actor.username)
-                settle(ctx, uow, case, transition)
+                if case is None:
+                    settle_caseless(ctx, uow, transition)
+                else:
+                    settle(ctx, uow, case, transition)
                 uow.commit()
         except GridcaseError as err:
             results.append(MigrationResult(instance_id, number, False, str(err)))
         else:
             results.append(MigrationResult(instance_id, number, True))
     return results
+
+
+def _label(case: Case | None, instance: ProcessInstance) -> str:
+    """What a designer sees of an instance: its case's number, or the business key of a
+    process that drives no case (a care-visit cycle, a volunteer order)."""
+    return case.number if case is not None else instance.business_key

@@ -79,6 +79,7 @@ def receive_alert(ctx: GridcaseContext, actor: Actor, alert: Alert) -> Intake:
                 start_data={"device_id": alert.device_id, "alert_kind": alert.kind},
             )
             settle(ctx, uow, case, transition)
+            _tell_register(uow, case, alert)
         else:
             _journal_repeat(uow, case, actor, alert)
         uow.assessment.add(
@@ -95,6 +96,15 @@ def receive_alert(ctx: GridcaseContext, actor: Actor, alert: Alert) -> Intake:
         count = len(uow.assessment.readings_for_case(case.id))
         uow.commit()
         return Intake(case.number, attached, count)
+
+
+def _tell_register(uow: CaseUnitOfWork, case: Case, alert: Alert) -> None:
+    """A device of a key person: the alert goes on the person's record (the case itself
+    names nobody from the register)."""
+    person = uow.key_persons.by_device(alert.device_id)
+    if person is not None:
+        changes = {"case": case.number, "kind": alert.kind}
+        uow.key_persons.journal(person.id, uow.now(), "system", "alerted", changes)
 
 
 def _journal_repeat(uow: CaseUnitOfWork, case: Case, actor: Actor, alert: Alert) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from engine import timers as instance_timers
 from engine.errors import WorkflowStepError
 from workflows.services.case_progress import settle
+from workflows.services.caseless import settle_caseless
 from workflows.services.context import GridcaseContext
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,11 @@ def _fire_or_wait(ctx: GridcaseContext, instance_id: int) -> bool | float | None
             wakeup = uow.wakeups.get(instance_id)
             early = (wakeup.due_at - now).total_seconds() if wakeup else 0.0
             return early if 0 < early <= EARLY_WAIT_LIMIT else None
-        case = uow.cases.by_instance(instance_id)
-        settle(ctx, uow, case, transition)
+        case = uow.cases.find_by_instance(instance_id)
+        if case is None:
+            settle_caseless(ctx, uow, transition)
+        else:
+            settle(ctx, uow, case, transition)
         uow.commit()
     return True
 
