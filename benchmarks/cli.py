@@ -41,6 +41,19 @@ def bench_loop(n_cases: int, threads: int, reporter: str) -> None:
     click.echo(run_loop(_scratch_context("bench"), n_cases, threads, reporter).report())
 
 
+@bench.command("engine")
+@click.option("--cases", "n_cases", default=100, show_default=True)
+def bench_engine(n_cases: int) -> None:
+    """SpiffWorkflow alone against the service layer on closed_loop: steps/s, completions/s,
+    their ratio, SQL statements and commits per completion (counted).
+
+    Use PostgreSQL for the real figure: `python benchmarks/with_servers.py engine`.
+    """
+    from benchmarks.engine import run
+
+    click.echo(run(_scratch_context("bench-engine"), n_cases).report())
+
+
 @bench.command("pages")
 @click.option("--open-cases", default=2000, show_default=True)
 @click.option("--repeat", default=20, show_default=True)

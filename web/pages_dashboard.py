@@ -67,9 +67,9 @@ def dashboard():
     care, orders = [], []
     if chosen is not None and unit is not None:
         care = care_visits.visit_indicators(ctx, g.actor, chosen.start, chosen.end, unit.key)[1]
-        orders = service_records.order_indicators(
-            ctx, g.actor, chosen.start, chosen.end, unit.key
-        )[1]
+        orders = service_records.order_indicators(ctx, g.actor, chosen.start, chosen.end, unit.key)[
+            1
+        ]
     return render_template(
         "dashboard.html",
         care=care,

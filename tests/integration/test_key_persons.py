@@ -365,3 +365,18 @@ def test_a_press_done_first_leaves_the_visit_and_a_replan_cancels_the_missed_cyc
         assert uow.key_persons.overdue_by_grid([GRID1], ctx.clock.now()) == {}
     [fresh] = [t for t in care_visits.my_tasks(ctx, gw) if t.person.id == person.id] or [None]
     assert fresh is None or not fresh.overdue
+
+
+def test_a_cycle_planned_in_the_past_warns_and_is_missed_at_once(ctx: GridcaseContext) -> None:
+    person = _register(ctx, categories=["elderly_alone"], risk_level="medium")
+    with ctx.uow() as uow:
+        row = uow.key_persons.get(person.id)
+        care_visits.stop_cycle(ctx, uow, row, "test")
+        uow.flush()
+        care_visits.start_cycle(ctx, uow, row, uow.now() - timedelta(days=10), "test")
+        uow.commit()
+    _fire_all(ctx)
+    kinds = [n.notice.kind for n in notifications.for_actor(ctx, load_actor(ctx, "gl01"))]
+    assert "care_missed" in kinds
+    [press] = care_visits.my_tasks(ctx, load_actor(ctx, "gl01"))
+    assert press.is_press

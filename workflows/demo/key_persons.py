@@ -84,13 +84,17 @@ def _street_of(ctx: GridcaseContext, grid: str) -> str:
 
 
 def _overdue(ctx: GridcaseContext, ids: list[int]) -> None:
-    """Re-plan these persons' visits as if the last was 40 days ago: due and missed."""
+    """Re-plan these persons' visits as if the last one was made an interval and three days
+    ago: due three days ago, and missed."""
+    rules = ctx.catalog.key_persons
     with ctx.uow() as uow:
         for person_id in ids:
             person = uow.key_persons.get(person_id)
             care_visits.stop_cycle(ctx, uow, person, "demo")
             uow.flush()
-            care_visits.start_cycle(ctx, uow, person, uow.now() - timedelta(days=40), "demo")
+            interval = rules.interval(person.categories, person.risk_level)
+            last = uow.now() - interval - timedelta(days=3)
+            care_visits.start_cycle(ctx, uow, person, last, "demo")
         uow.commit()
 
 

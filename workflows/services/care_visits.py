@@ -85,9 +85,10 @@ def start_cycle(
         record={},
     )
     uow.key_persons.add(visit)
+    uow.flush()
     person.visit_instance_id = transition.instance.id
     person.next_visit_due = window.due_at
-    schedule(ctx, uow, [transition])
+    settle(ctx, uow, transition)  # a cycle due already warns and is missed at once
     return visit
 
 
