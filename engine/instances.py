@@ -50,13 +50,28 @@ class Runtime:
         return self.host.clock
 
     def parsed(self, version: ProcessVersion) -> ParsedSpec:
-        return self.registry.parsed(
+        parsed = self.registry.parsed(
             version.process_id,
             version.content_hash,
             version.file_name,
             version.bpmn_xml,
             version.forms,
         )
+        self.registry.remember(version.id, version.name, parsed)
+        return parsed
+
+    def spec_of(self, uow: UnitOfWork, version_id: int) -> ParsedSpec:
+        """A version's parsed spec and forms, reading the version row only the first time
+        this process needs it (versions are immutable)."""
+        return self.named_spec_of(uow, version_id)[0]
+
+    def named_spec_of(self, uow: UnitOfWork, version_id: int) -> tuple[ParsedSpec, str]:
+        """:meth:`spec_of` with the version's name."""
+        found = self.registry.of_version(version_id)
+        if found is None:
+            version = uow.versions.get(version_id)
+            return self.parsed(version), version.name
+        return found
 
 
 def journal(
@@ -306,8 +321,7 @@ def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
 
 
 def load_workflow(uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance) -> Any:
-    version = uow.versions.get(instance.version_id)
-    return runtime.host.load(runtime.parsed(version), instance.state)
+    return runtime.host.load(runtime.spec_of(uow, instance.version_id), instance.state)
 
 
 def _record_properties(task: ReadyTask) -> dict[str, Any]:

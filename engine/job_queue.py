@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from redis import Redis
@@ -33,7 +33,7 @@ RETRY = Retry(max=3, interval=[1, 5, 30])
 class JobQueue(Protocol):
     def wake_at(self, instance_id: int, due: datetime) -> None: ...
 
-    def fire_now(self, instance_id: int, due: datetime) -> None: ...
+    def drain_now(self) -> None: ...
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None: ...
 
@@ -57,45 +57,47 @@ class FailedJob:
     failed_at: datetime | None
 
 
-def wake_job_id(instance_id: int, due: datetime) -> str:
-    """One scheduled job per instance and due time: re-scheduling the same time is a no-op."""
-    return f"gridcase-wake-{instance_id}-{int(due.timestamp() * 1000)}"
+def drain_job_id(second: int) -> str:
+    """One scheduled drain per second: every wake-up due in that second shares it."""
+    return f"gridcase-drain-{second}"
 
 
 class RQJobQueue:
     """Schedules with ``enqueue_at``; job names resolve to functions of ``module``, which
-    workers import. ``fire_timers(instance_id)`` must be one of them."""
+    workers import. ``drain_timers()`` must be one of them."""
 
     def __init__(self, redis: Redis, module: str, queue_name: str = QUEUE_NAME):
         self.redis = redis
         self.queue = Queue(queue_name, connection=redis)
         self.module = module
-        self.fire = f"{module}.fire_timers"
+        self.drain = f"{module}.drain_timers"
 
     def wake_at(self, instance_id: int, due: datetime) -> None:
+        """Drain what is due at that second: one job for every instance due then (a burst
+        of 10,000 wake-ups due together is one job firing batches, not 10,000 jobs). RQ
+        schedules to the second, so the job may start a moment early: it waits (see
+        ``timers.drain``): it is told the end of its second."""
+        second = int(due.timestamp())
         self.queue.enqueue_at(
-            due,
-            self.fire,
-            instance_id,
-            job_id=wake_job_id(instance_id, due),
+            datetime.fromtimestamp(second, UTC),
+            self.drain,
+            second + 1,
+            job_id=drain_job_id(second),
             retry=RETRY,
             result_ttl=0,
         )
 
-    def fire_now(self, instance_id: int, due: datetime) -> None:
-        """Enqueue a firing found by the sweep, unless one is already waiting to run.
-
-        A job that has *started* is not trusted: its worker may have been killed, and a
-        second firing is harmless because firing is idempotent.
-        """
-        job_id = f"gridcase-fire-{instance_id}-{int(due.timestamp() * 1000)}"
+    def drain_now(self) -> None:
+        """Queue a drain unless one is waiting to run (the sweep's call when Redis lost the
+        scheduled ones); a drain that has started may have died with its worker."""
+        job_id = "gridcase-drain-sweep"
         try:
             status = Job.fetch(job_id, connection=self.redis).get_status()
         except NoSuchJobError:
             status = None
         if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
             return
-        self.queue.enqueue(self.fire, instance_id, job_id=job_id, retry=RETRY, result_ttl=0)
+        self.queue.enqueue(self.drain, job_id=job_id, retry=RETRY, result_ttl=0)
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
         self.queue.enqueue(f"{self.module}.{name}", *args, job_id=job_id, retry=RETRY, result_ttl=0)
@@ -147,7 +149,7 @@ class RQJobQueue:
 class InlineJobQueue:
     """The embedded default: jobs run on a small thread pool, timers by polling the database.
 
-    ``handlers`` map job names to callables (``fire_timers`` among them); ``poll`` is called
+    ``handlers`` map job names to callables (``drain_timers`` among them); ``poll`` is called
     every ``interval`` seconds by :meth:`start` (the sweep); ``wake_at`` has nothing to do
     because the poll reads the wake-up rows directly.
     """
@@ -172,8 +174,8 @@ class InlineJobQueue:
     def wake_at(self, instance_id: int, due: datetime) -> None:
         return None
 
-    def fire_now(self, instance_id: int, due: datetime) -> None:
-        self.enqueue("fire_timers", instance_id)
+    def drain_now(self) -> None:
+        self.enqueue("drain_timers")
 
     def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
         self._pending += 1

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
@@ -183,17 +185,53 @@ class WakeupRepository:
         return self.session.get(Wakeup, instance_id)
 
     def set(self, instance_id: int, wakeup: Wakeup | None) -> None:
-        """Replace the instance's wake-up row (``None`` removes it)."""
-        current = self.session.get(Wakeup, instance_id)
-        if current is not None and wakeup is None:
+        """Replace the instance's wake-up row (``None`` removes it): one upsert or delete,
+        unless this session holds the row already (then through it, to keep it true)."""
+        key = self.session.identity_key(Wakeup, instance_id)
+        current = self.session.identity_map.get(key)
+        if current is None:
+            self._write(instance_id, wakeup)
+        elif wakeup is None:
             self.session.delete(current)
-        elif current is None and wakeup is not None:
-            self.session.add(wakeup)
-        elif current is not None and wakeup is not None:
+        else:
             current.due_at = wakeup.due_at
             current.timer_task_id = wakeup.timer_task_id
             current.element_id = wakeup.element_id
             current.kind = wakeup.kind
+
+    def _write(self, instance_id: int, wakeup: Wakeup | None) -> None:
+        if wakeup is None:
+            self.session.execute(delete(Wakeup).where(Wakeup.instance_id == instance_id))
+            return
+        values = {
+            "due_at": wakeup.due_at,
+            "timer_task_id": wakeup.timer_task_id,
+            "element_id": wakeup.element_id,
+            "kind": wakeup.kind,
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(Wakeup).values(instance_id=instance_id, **values)
+        upsert = stmt.on_conflict_do_update(index_elements=["instance_id"], set_=values)
+        self.session.execute(upsert)
+
+    def next_due(self) -> datetime | None:
+        """The earliest wake-up time of all."""
+        return self.session.scalar(select(func.min(Wakeup.due_at)))
+
+    def claim_due(self, now: datetime, limit: int) -> list[int]:
+        """Up to ``limit`` instances due by ``now``, oldest first, their wake-up rows locked
+        for this transaction; on PostgreSQL rows another worker holds are skipped, so that
+        workers draining at once share the work instead of queueing on each other."""
+        stmt = (
+            select(Wakeup.instance_id)
+            .where(Wakeup.due_at <= now)
+            .order_by(Wakeup.due_at)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self.session.scalars(stmt))
 
     def due_with_times(self, now: datetime, limit: int = 5000) -> list[tuple[int, datetime]]:
         """Instances whose wake-up time has passed, with that time, oldest first."""

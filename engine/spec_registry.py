@@ -58,11 +58,24 @@ class SpecRegistry:
         self.known_lanes = frozenset(known_lanes)
         self.properties = tuple(properties)
         self._parsed: dict[str, ParsedSpec] = {}
+        # Deployed versions never change: their parsed spec (and forms) by version id, so
+        # that a step does not read the version's XML row again once it has been parsed.
+        self._by_version: dict[int, ParsedSpec] = {}
+        self._names: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def validate(self, file_name: str, xml: bytes, forms: Mapping[str, Any]) -> ValidatedBpmn:
         """Validate a file for deployment (see :func:`engine.bpmn_validation.validate_bpmn`)."""
         return validate_bpmn(file_name, xml, forms, self.known_lanes, self.properties)
+
+    def of_version(self, version_id: int) -> tuple[ParsedSpec, str] | None:
+        """The parsed spec and name of a version met before (None: read the version)."""
+        found = self._by_version.get(version_id)
+        return (found, self._names[version_id]) if found is not None else None
+
+    def remember(self, version_id: int, name: str, parsed: ParsedSpec) -> None:
+        self._names[version_id] = name
+        self._by_version[version_id] = parsed
 
     def parsed(
         self, process_id: str, digest: str, file_name: str, xml: str, forms: Mapping[str, Any]

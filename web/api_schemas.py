@@ -146,6 +146,15 @@ class TaskSchema(Schema):
     case = fields.Function(lambda v: CaseSummarySchema().dump(v.case))
 
 
+class CompletedSchema(Schema):
+    """The answer to ``POST /tasks/<id>/complete?view=next``: what comes next."""
+
+    number = fields.String()
+    status = fields.String()
+    url = fields.Function(lambda c: f"/api/v1/cases/{c.number}")
+    next_tasks = fields.List(fields.Nested(TaskSchema))
+
+
 class TaskDetailSchema(TaskSchema):
     form_schema = fields.Dict(allow_none=True)
 
@@ -243,8 +252,11 @@ class CaseDetailSchema(Schema):
 
 
 class TaskPageSchema(Schema):
+    """``total`` is exact up to 1,000; ``more`` is true when there are more than that."""
+
     items = fields.List(fields.Nested(TaskSchema))
     total = fields.Integer()
+    more = fields.Boolean()
     page = fields.Integer()
     per_page = fields.Integer()
 

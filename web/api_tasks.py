@@ -6,6 +6,7 @@ from flask import Blueprint, g, request
 
 from web.api_schemas import (
     CaseDetailSchema,
+    CompletedSchema,
     InboxQuerySchema,
     TaskCompleteSchema,
     TaskPageSchema,
@@ -60,6 +61,11 @@ def complete(task_id: str):
         photos = files()
     else:
         body, photos = TaskCompleteSchema().load(json_body()), {}
+    if request.args.get("view") == "next":
+        done = cases.complete_step(
+            context(), g.actor, task_id, body["data"], photos=photos, reason=body["override_reason"]
+        )
+        return CompletedSchema().dump(done)
     detail = cases.complete(
         context(), g.actor, task_id, body["data"], photos=photos, reason=body["override_reason"]
     )

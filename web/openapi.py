@@ -52,6 +52,23 @@ def _op(
     return op
 
 
+def _completion_op() -> dict[str, Any]:
+    """Completing a task answers the full case view, or with ``view=next`` only what comes
+    next (number, status, the caller's next steps on the case): no second read."""
+    op = _op(
+        "Complete a task with form data; view=next answers only what comes next",
+        None,
+        body="TaskComplete",
+        params=[
+            {"name": "view", "in": "query", "schema": {"type": "string", "enum": ["full", "next"]}}
+        ],
+    )
+    op["responses"]["200"]["content"] = {
+        "application/json": {"schema": {"oneOf": ["CaseDetail", "Completed"]}}
+    }
+    return op
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -132,6 +149,7 @@ def _described() -> dict[str, Any]:
         "CaseDetail",
         "TaskPage",
         "TaskComplete",
+        "Completed",
         "Process",
         "Deploy",
         "DeployResult",
@@ -300,7 +318,7 @@ def _described() -> dict[str, Any]:
         "/api/v1/tasks/{task_id}/complete",
         parameters=[_path_param("task_id")],
         operations={
-            "post": _op("Complete a task with form data", "CaseDetail", body="TaskComplete")
+            "post": _completion_op(),
         },
     )
     spec.path(

@@ -127,7 +127,9 @@ def task(task_id: str):
         values = read_form(schema, request.form, ctx.calendar.timezone)
         reason = request.form.get("override_reason", "")
         try:
-            done = cases.complete(ctx, g.actor, task_id, values, photos=files(), reason=reason)
+            done = cases.complete_step(
+                ctx, g.actor, task_id, values, photos=files(), reason=reason
+            )
         except FieldErrors as err:
             errors, status = err.fields, 400
         else:
@@ -149,14 +151,14 @@ def task(task_id: str):
     ), status
 
 
-def _to_the_next(ctx: GridcaseContext, view: cases.TaskView, done: cases.CaseDetail) -> Response:
+def _to_the_next(ctx: GridcaseContext, view: cases.TaskView, done: cases.Completed) -> Response:
     """After a submission: straight to the next thing to do (办理下一件)."""
     finished = split_title(view.task.title)
     following = cases.next_task(ctx, g.actor, done)
     if following is None:
         flash(_("Done: %(task)s. Nothing else is waiting for you.", task=finished))
-        return redirect(url_for("work.case", number=done.case.number))
-    if following.case.id == done.case.id:
+        return redirect(url_for("work.case", number=done.number))
+    if following.case.number == done.number:
         flash(
             _(
                 "Done: %(task)s. Next on this case: %(next)s",
@@ -169,7 +171,7 @@ def _to_the_next(ctx: GridcaseContext, view: cases.TaskView, done: cases.CaseDet
             _(
                 "Done: %(task)s (%(number)s). Next from your inbox: %(next)s",
                 task=finished,
-                number=done.case.number,
+                number=done.number,
                 next=split_title(following.task.title),
             )
         )

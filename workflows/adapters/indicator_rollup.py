@@ -106,12 +106,25 @@ class RollupSpec:
         return utc(day), utc(day + timedelta(days=1))
 
 
+@dataclass(frozen=True)
+class Changed:
+    """The buckets to count again: of cases (``indicator_days``) and of department marks
+    (``department_mark_days``) — most steps touch no mark, and their mark rows stay."""
+
+    cases: frozenset[Bucket]
+    marks: frozenset[Bucket]
+
+    def __bool__(self) -> bool:
+        return bool(self.cases or self.marks)
+
+
 @dataclass
 class ChangedBuckets:
     """Collects, flush after flush, the buckets a transaction's changes touch."""
 
     spec: RollupSpec
     buckets: set[Bucket] = field(default_factory=set)
+    mark_buckets: set[Bucket] = field(default_factory=set)
 
     def after_flush(self, session: Session, _context: UOWTransaction) -> None:
         for obj in [*session.new, *session.dirty, *session.deleted]:
@@ -120,7 +133,7 @@ class ChangedBuckets:
             elif isinstance(obj, DepartmentMark) and obj in session.new:
                 owner = session.get(Case, obj.case_id)
                 if owner is not None and obj.at is not None:
-                    self.buckets.add((self.spec.local_day(obj.at), owner.grid_key))
+                    self.mark_buckets.add((self.spec.local_day(obj.at), owner.grid_key))
 
     def _case(self, session: Session, case: Case) -> None:
         state = inspect(case)
@@ -134,16 +147,22 @@ class ChangedBuckets:
             *_values(case.created_at, histories["created_at"]),
             *_values(case.registered_at, histories["registered_at"]),
         ]
+        marked: list[datetime] = []
         if any(histories[name].has_changes() for name in MARK_SCOPE) and case.id is not None:
-            instants += session.scalars(
-                select(DepartmentMark.at).where(DepartmentMark.case_id == case.id)
-            ).all()
+            marked = list(
+                session.scalars(
+                    select(DepartmentMark.at).where(DepartmentMark.case_id == case.id)
+                ).all()
+            )
         for grid in grids:
             for at in instants:
                 self.buckets.add((self.spec.local_day(at), grid))
+            for at in marked:
+                self.mark_buckets.add((self.spec.local_day(at), grid))
 
-    def take(self) -> list[Bucket]:
-        taken, self.buckets = sorted(self.buckets), set()
+    def take(self) -> Changed:
+        taken = Changed(frozenset(self.buckets), frozenset(self.mark_buckets))
+        self.buckets, self.mark_buckets = set(), set()
         return taken
 
 
@@ -154,20 +173,30 @@ def _values(current: Any, history: Any) -> set[Any]:
     return found
 
 
-def recount(session: Session, spec: RollupSpec, buckets: Iterable[Bucket]) -> None:
-    """Count these buckets again from the cases and replace what the roll-up held, then
-    their months from their days. Locks are taken days first, then months, each in order,
-    so that two transactions never wait for each other crosswise."""
+def recount(session: Session, spec: RollupSpec, changed: Changed | Iterable[Bucket]) -> None:
+    """Count these buckets again from the cases (and marks) and replace what the roll-up
+    held, then their months from their days. Locks are taken days first, then months, each
+    in order, so that two transactions never wait for each other crosswise. A plain list
+    of buckets counts both."""
+    if not isinstance(changed, Changed):
+        every = frozenset(changed)
+        changed = Changed(every, every)
     postgres = session.get_bind().dialect.name == "postgresql"
-    days = sorted(set(buckets))
+    days = sorted(changed.cases | changed.marks)
     for day, grid in days:
         if postgres:
             session.execute(select(func.pg_advisory_xact_lock(_lock_key("day", day, grid))))
-        _count_day(session, spec, day, grid)
-    for month, grid in sorted({(day.replace(day=1), grid) for day, grid in days}):
+        bucket = (day, grid)
+        _count_day(session, spec, day, grid, bucket in changed.cases, bucket in changed.marks)
+    months: dict[Bucket, tuple[bool, bool]] = {}
+    for day, grid in days:
+        key = (day.replace(day=1), grid)
+        cases, marks = months.get(key, (False, False))
+        months[key] = (cases or (day, grid) in changed.cases, marks or (day, grid) in changed.marks)
+    for (month, grid), (cases, marks) in sorted(months.items()):
         if postgres:
             session.execute(select(func.pg_advisory_xact_lock(_lock_key("month", month, grid))))
-        _count_month(session, month, grid)
+        _sum_days(session, "month", month, _next_month(month), grid, cases, marks)
 
 
 def _lock_key(span: str, day: date, grid: str) -> int:
@@ -184,21 +213,32 @@ def _count_month(session: Session, month: date, grid: str | None) -> None:
     _sum_days(session, "month", month, _next_month(month), grid)
 
 
-def _sum_days(session: Session, span: str, first: date, end: date, grid: str | None) -> None:
+def _sum_days(
+    session: Session,
+    span: str,
+    first: date,
+    end: date,
+    grid: str | None,
+    cases: bool = True,
+    marks: bool = True,
+) -> None:
     """Replace the ``span`` rows of ``first`` (of one grid, or of all) by the sums of the
     day rows in ``[first, end)``: per bucket for a month; over the categories for a day
-    total (its category left empty; department marks have no day totals)."""
+    total (its category left empty; department marks have no day totals). ``cases`` and
+    ``marks`` say which of the two tables to sum."""
     day_total = span == DAY_TOTAL
-    tables = [
-        (
-            IndicatorDay,
-            ("street_key", "community_key", "grid_key", "department_key")
-            + (() if day_total else ("category",)),
-            {"category": ""} if day_total else {},
-            (*ROLLED_COUNTS, "closing_hours"),
-        ),
-    ]
-    if not day_total:
+    tables = []
+    if cases:
+        tables.append(
+            (
+                IndicatorDay,
+                ("street_key", "community_key", "grid_key", "department_key")
+                + (() if day_total else ("category",)),
+                {"category": ""} if day_total else {},
+                (*ROLLED_COUNTS, "closing_hours"),
+            )
+        )
+    if marks and not day_total:
         keys = ("grid_key", "case_department_key", "department_key", "kind")
         tables.append((MarkDay, keys, {}, ("n",)))
     for table, keys, fixed, sums in tables:
@@ -222,17 +262,31 @@ def _sum_days(session: Session, span: str, first: date, end: date, grid: str | N
         session.execute(insert(table).from_select(columns, days))
 
 
-def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) -> None:
-    """Replace one day's rows (of one grid, or of all grids) by a fresh count."""
+def _count_day(
+    session: Session,
+    spec: RollupSpec,
+    day: date,
+    grid: str | None,
+    cases: bool = True,
+    marks: bool = True,
+) -> None:
+    """Replace one day's rows (of one grid, or of all grids) by a fresh count: of the cases
+    and of the department marks, or only the one asked for."""
     start, end = spec.bounds(day)
+    if cases:
+        _count_day_cases(session, spec, day, grid, start, end)
+    if marks:
+        _count_day_marks(session, day, grid, start, end)
+
+
+def _count_day_cases(
+    session: Session, spec: RollupSpec, day: date, grid: str | None, start: datetime, end: datetime
+) -> None:
     w = Window(start, end, spec.settings, end)
     rows = delete(IndicatorDay).where(IndicatorDay.span == "day", IndicatorDay.day == day)
-    marks = delete(MarkDay).where(MarkDay.span == "day", MarkDay.day == day)
     if grid is not None:
         rows = rows.where(IndicatorDay.grid_key == grid)
-        marks = marks.where(MarkDay.grid_key == grid)
     session.execute(rows)
-    session.execute(marks)
     predicates = fixed_predicates(w)
     keys = (
         Case.street_key,
@@ -258,6 +312,16 @@ def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) 
     session.execute(
         insert(IndicatorDay).from_select([*columns, *ROLLED_COUNTS, "closing_hours"], counted)
     )
+    _sum_days(session, DAY_TOTAL, day, day + timedelta(days=1), grid)
+
+
+def _count_day_marks(
+    session: Session, day: date, grid: str | None, start: datetime, end: datetime
+) -> None:
+    old = delete(MarkDay).where(MarkDay.span == "day", MarkDay.day == day)
+    if grid is not None:
+        old = old.where(MarkDay.grid_key == grid)
+    session.execute(old)
     m = DepartmentMark
     mark_keys = (Case.grid_key, Case.department_key, m.department_key, m.kind)
     marked = (
@@ -273,7 +337,6 @@ def _count_day(session: Session, spec: RollupSpec, day: date, grid: str | None) 
             ["day", "grid_key", "case_department_key", "department_key", "kind", "n"], marked
         )
     )
-    _sum_days(session, DAY_TOTAL, day, day + timedelta(days=1), grid)
 
 
 def is_current(session: Session, spec: RollupSpec) -> bool:

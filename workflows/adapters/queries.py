@@ -15,6 +15,9 @@ from engine.models import ProcessInstance, TaskRecord
 from engine.repositories import Visibility
 from workflows.adapters.models import Case, OrgUnit
 
+# The most tasks an inbox counts exactly; beyond, it says "1000+".
+COUNT_CAP = 1000
+
 
 @dataclass(frozen=True)
 class InboxFilter:
@@ -57,12 +60,15 @@ class InboxQuery:
                 or_(Case.number.like(like), Case.title.like(like), Case.address.like(like))
             )
         joined = select(TaskRecord, Case).join(Case, Case.instance_id == TaskRecord.instance_id)
-        total = self.session.scalar(
-            select(func.count())
-            .select_from(TaskRecord)
+        # Counted up to one past the cap only: an inbox of 100,000 says "1,000+" instead of
+        # scanning them all on every page.
+        matching = (
+            select(TaskRecord.id)
             .join(Case, Case.instance_id == TaskRecord.instance_id)
             .where(*conds)
+            .limit(COUNT_CAP + 1)
         )
+        total = self.session.scalar(select(func.count()).select_from(matching.subquery()))
         stmt = (
             joined.where(*conds)
             .order_by(TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
 from engine.clock import Clock
 from engine.uow import UnitOfWork
+from workflows.adapters.actor_cache import AUTH_ROWS, ActorCache
 from workflows.adapters.care_repository import KeyPersonRepository
 from workflows.adapters.dashboard_queries import DashboardQuery
 from workflows.adapters.indicator_queries import IndicatorQuery
@@ -34,15 +37,20 @@ class CaseUnitOfWork(UnitOfWork):
         session_factory: sessionmaker,
         clock: Clock | None = None,
         rollup: RollupSpec | None = None,
+        actors: ActorCache | None = None,
     ):
         super().__init__(session_factory, clock)
         self.rollup = rollup
+        self.actors = actors
+        self._auth_changed = False
 
     def __enter__(self) -> CaseUnitOfWork:
         super().__enter__()
         if self.rollup is not None:
             self._changed = ChangedBuckets(self.rollup)
             event.listen(self.session, "after_flush", self._changed.after_flush)
+        if self.actors is not None:
+            event.listen(self.session, "after_flush", self._watch_auth)
         self.units = UnitRepository(self.session)
         self.users = UserRepository(self.session)
         self.cases = CaseRepository(self.session)
@@ -67,3 +75,11 @@ class CaseUnitOfWork(UnitOfWork):
             if changed:
                 recount(self.session, self.rollup, changed)
         super().commit()
+        if self._auth_changed and self.actors is not None:
+            self.actors.clear()
+        self._auth_changed = False
+
+    def _watch_auth(self, session: Any, _context: Any) -> None:
+        rows = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(row, AUTH_ROWS) for row in rows):
+            self._auth_changed = True

@@ -292,8 +292,9 @@ def open_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> VisitForm:
     """Raises: NotFoundError; ForbiddenError unless the actor may work the task."""
     with ctx.uow() as uow:
         record, visit, person = _care_task(ctx, uow, actor, task_id)
-        version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
-        schema = version.forms.get(record.form) if record.form else None
+        instance = uow.instances.get(record.instance_id)
+        forms = ctx.runtime.spec_of(uow, instance.version_id).forms
+        schema = forms.get(record.form) if record.form else None
         return VisitForm(record, schema, visit, person)
 
 
@@ -332,8 +333,9 @@ def complete(
         record, visit, person = _care_task(ctx, uow, actor, task_id, lock=True)
         if record.state != "ready":
             raise ConflictError(Phrase("this step is already done"))
-        version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
-        schema = version.forms.get(record.form) if record.form else None
+        instance = uow.instances.get(record.instance_id)
+        forms = ctx.runtime.spec_of(uow, instance.version_id).forms
+        schema = forms.get(record.form) if record.form else None
         files, errors = attachments.check_fields(photos or {}, photo_fields(schema))
         data: dict[str, Any] = {}
         try:

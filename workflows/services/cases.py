@@ -18,7 +18,7 @@ from engine.host import WaitingTimer
 from engine.models import JournalEntry, TaskRecord
 from engine.repositories import Visibility
 from workflows.adapters.models import Attachment, Case, DepartmentMark, SensorReading
-from workflows.adapters.queries import InboxFilter
+from workflows.adapters.queries import COUNT_CAP, InboxFilter
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.case_events import Recipient
 from workflows.domain.errors import (
@@ -161,10 +161,14 @@ class CaseDetail:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of an inbox; ``total`` is exact up to ``COUNT_CAP`` — past it ``more``
+    says there are more than that (an inbox is worked from the top, not counted)."""
+
     items: list[TaskView]
     total: int
     page: int
     per_page: int
+    more: bool = False
 
 
 def visibility(ctx: GridcaseContext, actor: Actor) -> Visibility:
@@ -274,18 +278,18 @@ def inbox(
             visibility(ctx, actor), flt, now=now, limit=per_page, offset=(page - 1) * per_page
         )
         items = [_view(ctx, actor, t, c, now) for t, c in rows]
-        return Page(items, total, page, per_page)
+        return Page(items, min(total, COUNT_CAP), page, per_page, more=total > COUNT_CAP)
 
 
-def next_task(ctx: GridcaseContext, actor: Actor, after: CaseDetail) -> TaskView | None:
-    """What the actor does next after a step of ``after``: a step of the same case now
-    theirs (签收 then 处置 in one visit), else the most urgent task of their inbox."""
+def next_task(ctx: GridcaseContext, actor: Actor, after: Completed) -> TaskView | None:
+    """What the actor does next after a step: a step of the same case now theirs (签收 then
+    处置 in one visit), else the most urgent task of their inbox."""
     free = {None, actor.username, *actor.acting_for}
 
     def open_to_me(view: TaskView) -> bool:  # not a step a colleague has claimed
         return view.may_complete and view.task.assignee in free
 
-    here = [v for v in after.tasks if v.task.state == "ready" and open_to_me(v)]
+    here = [v for v in after.next_tasks if v.task.state == "ready" and open_to_me(v)]
     if here:
         return here[0]
     return next(
@@ -374,6 +378,41 @@ def complete(
         return detail_in(ctx, uow, actor, case, settled_case)
 
 
+@dataclass(frozen=True)
+class Completed:
+    """What the one who completed a step needs next: the case's number and status, and
+    its steps now waiting that they may do (the full case view is one GET away)."""
+
+    number: str
+    status: str
+    next_tasks: list[TaskView]
+
+
+def complete_step(
+    ctx: GridcaseContext,
+    actor: Actor,
+    task_id: str,
+    submitted: Mapping[str, Any],
+    *,
+    photos: Mapping[str, Sequence[Upload]] | None = None,
+    reason: str = "",
+) -> Completed:
+    """:func:`complete`, answering only what comes next: no second read of the case.
+
+    Raises: as :func:`complete`.
+    """
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        case = uow.cases.by_instance(record.instance_id)
+        moved = complete_in(ctx, uow, actor, case, record, submitted, photos, reason)
+        now = uow.now()
+        ready = [t for t in moved if t.instance.id == case.instance_id][-1].ready
+        mine = [_view(ctx, actor, t, case, now) for t in ready]
+        done = Completed(case.number, case.status, [v for v in mine if v.may_complete])
+        uow.commit()
+        return done
+
+
 def complete_in(
     ctx: GridcaseContext,
     uow: CaseUnitOfWork,
@@ -399,8 +438,9 @@ def complete_in(
     if in_place and not reason.strip():
         # named apart from a form field called "reason"
         raise FieldErrors({"override_reason": ["give a reason: it goes on the case's timeline"]})
-    version = uow.versions.get(uow.instances.get(record.instance_id).version_id)
-    schema = version.forms.get(record.form) if record.form else None
+    instance = uow.instances.get(record.instance_id)  # held: the step below reads it again
+    forms = ctx.runtime.spec_of(uow, instance.version_id).forms
+    schema = forms.get(record.form) if record.form else None
     data, files = _checked_answers(ctx, uow, case, schema, submitted, photos or {})
     for name, checked in files.items():
         kept = attachments.keep(ctx, uow, actor, case, checked, record.id)
@@ -521,7 +561,7 @@ def get_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> tuple[TaskView
         shows = str(record.properties.get("shows") or "")
         if shows and case.instance_id:
             instance = uow.instances.get(case.instance_id)
-            forms = uow.versions.get(instance.version_id).forms
+            forms = ctx.runtime.spec_of(uow, instance.version_id).forms
             view.shown = _shown([n.strip() for n in shows.split(",") if n.strip()], forms, detail)
         return view, detail
 
@@ -601,12 +641,11 @@ def detail_in(
     element_names: dict[str, str] = {}
     now = uow.now()
     if instance is not None:
-        version = uow.versions.get(instance.version_id)
-        process_name = version.name
-        element_names = ctx.runtime.parsed(version).element_names
+        parsed, process_name = ctx.runtime.named_spec_of(uow, instance.version_id)
+        element_names = parsed.element_names
         closed = closed_choices(case.review_unit_key, ctx.directory)
         for record in uow.tasks.for_instance(instance.id):
-            schema = version.forms.get(record.form) if record.form else None
+            schema = parsed.forms.get(record.form) if record.form else None
             schema = offered(schema, closed)
             tasks.append(_view(ctx, actor, record, case, now, schema))
         mine = [t.workflow for t in moved if t.instance.id == instance.id]

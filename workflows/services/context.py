@@ -17,6 +17,7 @@ from engine.clock import Clock
 from engine.instances import Runtime
 from engine.job_queue import JobQueue
 from engine.spec_registry import SpecRegistry
+from workflows.adapters.actor_cache import ActorCache
 from workflows.adapters.file_store import FileStore
 from workflows.adapters.indicator_rollup import RollupSpec
 from workflows.adapters.unit_of_work import CaseUnitOfWork
@@ -63,14 +64,16 @@ class GridcaseContext:
     clock: Clock
     permissions: Permissions = field(init=False)
     files: FileStore = field(init=False)
+    actors: ActorCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.permissions = Permissions(self.directory, self.catalog)
         self.files = FileStore(self.settings.upload_dir)
+        self.actors = ActorCache(self.clock.now)
 
     def uow(self) -> CaseUnitOfWork:
         rollup = RollupSpec(self.calendar.timezone, self.catalog.indicators)
-        return CaseUnitOfWork(self.session_factory, self.clock, rollup)
+        return CaseUnitOfWork(self.session_factory, self.clock, rollup, self.actors)
 
     def reload_org(self) -> None:
         """Re-read the org tree from the database into the shared directory."""

@@ -186,7 +186,7 @@ def _tracking(ctx: GridcaseContext, uow: CaseUnitOfWork, case: Case) -> Tracking
     schema = None
     if evaluation is not None and evaluation.form:
         instance = uow.instances.get(evaluation.instance_id)
-        schema = uow.versions.get(instance.version_id).forms.get(evaluation.form)
+        schema = ctx.runtime.spec_of(uow, instance.version_id).forms.get(evaluation.form)
     token = case.tracking_token or ""
     return Tracking(token, case, followed, steps, before, after, evaluation, schema)
 

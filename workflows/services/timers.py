@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from engine import timers as instance_timers
-from engine.errors import WorkflowStepError
+from engine.errors import ConflictError, WorkflowStepError
+from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.services.case_progress import settle
 from workflows.services.caseless import settle_caseless
 from workflows.services.context import GridcaseContext
@@ -67,6 +71,75 @@ def _fire_or_wait(ctx: GridcaseContext, instance_id: int) -> bool | float | None
     return True
 
 
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Batch:
+    claimed: int
+    fired: int
+
+
+def fire_batch(ctx: GridcaseContext, limit: int = BATCH) -> Batch:
+    """Fire up to ``limit`` due instances in one transaction: how many it took, how many
+    fired.
+
+    Each instance fires inside a savepoint: one whose script fails is recorded (the console
+    lists it, a supervisor retries it) and one changed at the same moment by someone else
+    is left for the next batch, while the rest of the batch commits. Nothing is lost if the
+    process dies: the wake-up rows stay due until the commit.
+    """
+    with ctx.uow() as uow:
+        now = uow.now()
+        fired = 0
+        claimed = uow.wakeups.claim_due(now, limit)
+        for instance_id in claimed:
+            try:
+                with uow.session.begin_nested():
+                    fired += _fire_in(ctx, uow, instance_id, now)
+            except WorkflowStepError as err:
+                log.warning("instance %s: %s", instance_id, err)
+                with uow.session.begin_nested():
+                    instance_timers.mark_error(uow, instance_id, err)
+            except (ConflictError, StaleDataError):
+                log.info("instance %s changed while firing; left for the next batch", instance_id)
+        uow.commit()
+        return Batch(len(claimed), fired)
+
+
+def _fire_in(ctx: GridcaseContext, uow: CaseUnitOfWork, instance_id: int, now: datetime) -> int:
+    transition = instance_timers.fire_due(uow, ctx.runtime, instance_id, now)
+    if transition is None:
+        return 0
+    case = uow.cases.find_by_instance(instance_id)
+    if case is None:
+        settle_caseless(ctx, uow, transition)
+    else:
+        settle(ctx, uow, case, transition)
+    return 1
+
+
+def drain(ctx: GridcaseContext, limit: int = BATCH, until: datetime | None = None) -> int:
+    """Fire everything due, a batch (one transaction) at a time: the job a wake-up or the
+    sweep queues. Returns how many fired. ``until``: the end of the second a wake-up job
+    stands for — RQ schedules to the second, so the job waits for what falls due in its
+    second instead of leaving it to the next one."""
+    total = 0
+    while True:
+        batch = fire_batch(ctx, limit)
+        total += batch.fired
+        if batch.claimed == limit and batch.fired > 0:
+            continue  # more is due: the next batch
+        if until is None:
+            return total
+        with ctx.uow() as uow:
+            soonest, now = uow.wakeups.next_due(), uow.now()
+        waiting = soonest is not None and now < soonest <= until
+        if not waiting or soonest - now > timedelta(seconds=EARLY_WAIT_LIMIT):
+            return total  # nothing more in this second (what is stuck is the sweep's)
+        time.sleep(max(0.0, (soonest - now).total_seconds()))
+
+
 def due(ctx: GridcaseContext, grace: timedelta = timedelta(0)) -> list[tuple[int, datetime]]:
     """Instances due for more than ``grace`` with their due time, oldest first."""
     with ctx.uow() as uow:
@@ -75,12 +148,12 @@ def due(ctx: GridcaseContext, grace: timedelta = timedelta(0)) -> list[tuple[int
 
 def fire_all_due(ctx: GridcaseContext) -> int:
     """The embedded mode's poll: fire every due instance in this thread."""
-    return sum(fire(ctx, instance_id) for instance_id, _ in due(ctx))
+    return drain(ctx)
 
 
 def sweep(ctx: GridcaseContext, grace: timedelta) -> int:
-    """Production sweep: enqueue a firing for every instance due longer than ``grace``
-    (its scheduled RQ job should have fired it; Redis may have lost it).
+    """Production sweep: queue a drain when some instance is due longer than ``grace`` (its
+    scheduled drain should have fired it; Redis may have lost it).
 
     While jobs are queued the workers are still draining, and the due rows are most likely
     queued already: the sweep waits for the backlog to clear instead of doubling it. A firing
@@ -89,6 +162,6 @@ def sweep(ctx: GridcaseContext, grace: timedelta) -> int:
     if ctx.jobs.backlog():
         return 0
     found = due(ctx, grace)
-    for instance_id, due_at in found:
-        ctx.jobs.fire_now(instance_id, due_at)
+    if found:
+        ctx.jobs.drain_now()
     return len(found)

@@ -95,7 +95,7 @@ def redis_client(url: str) -> Redis:
 
 def _bind_inline_handlers(queue: InlineJobQueue, ctx: GridcaseContext) -> None:
     queue.handlers.update(
-        fire_timers=lambda instance_id: timers.fire(ctx, instance_id),
+        drain_timers=lambda: timers.drain(ctx),
         deliver_notification=lambda nid, channel: notifications.deliver(ctx, nid, channel),
     )
 

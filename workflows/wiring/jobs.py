@@ -3,6 +3,8 @@ worker process and call the use cases; nothing here holds business rules."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from workflows.services import notifications, timers
 from workflows.services.context import GridcaseContext
 from workflows.wiring.bootstrap import build_context
@@ -24,7 +26,16 @@ def context() -> GridcaseContext:
 
 
 def fire_timers(instance_id: int) -> bool:
+    """One instance's firing: the job releases before the batched drain scheduled (their
+    jobs may still wait in Redis when a worker of this release picks them up)."""
     return timers.fire(context(), instance_id)
+
+
+def drain_timers(until: float | None = None) -> int:
+    """Fire what is due (``until``: the end, as a timestamp, of the second a wake-up job
+    stands for)."""
+    end = datetime.fromtimestamp(until, UTC) if until is not None else None
+    return timers.drain(context(), until=end)
 
 
 def deliver_notification(notification_id: int, channel: str) -> None:
