@@ -54,6 +54,19 @@ def bench_engine(n_cases: int) -> None:
     click.echo(run(_scratch_context("bench-engine"), n_cases).report())
 
 
+@bench.command("http")
+@click.option("--cases", "n_cases", default=20, show_default=True, help="Cases per client.")
+def bench_http(n_cases: int) -> None:
+    """The closed loop over HTTP against gunicorn (2 workers): 1, 2 and 4 clients,
+    completions/s, p50/p95 and RSS per worker.
+
+    Use PostgreSQL and Redis: `python benchmarks/with_servers.py http`.
+    """
+    from benchmarks.http import run
+
+    click.echo(run(_scratch_context("bench-http"), n_cases))
+
+
 @bench.command("pages")
 @click.option("--open-cases", default=2000, show_default=True)
 @click.option("--repeat", default=20, show_default=True)
