@@ -215,9 +215,9 @@ class WakeupRepository:
         upsert = stmt.on_conflict_do_update(index_elements=["instance_id"], set_=values)
         self.session.execute(upsert)
 
-    def next_due(self) -> datetime | None:
-        """The earliest wake-up time of all."""
-        return self.session.scalar(select(func.min(Wakeup.due_at)))
+    def next_due(self, after: datetime) -> datetime | None:
+        """The earliest wake-up time later than ``after``."""
+        return self.session.scalar(select(func.min(Wakeup.due_at)).where(Wakeup.due_at > after))
 
     def claim_due(self, now: datetime, limit: int) -> list[int]:
         """Up to ``limit`` instances due by ``now``, oldest first, their wake-up rows locked

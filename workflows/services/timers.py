@@ -133,8 +133,9 @@ def drain(ctx: GridcaseContext, limit: int = BATCH, until: datetime | None = Non
         if until is None:
             return total
         with ctx.uow() as uow:
-            soonest, now = uow.wakeups.next_due(), uow.now()
-        waiting = soonest is not None and now < soonest <= until
+            now = uow.now()
+            soonest = uow.wakeups.next_due(after=now)  # what is due already another drain holds
+        waiting = soonest is not None and soonest <= until
         if not waiting or soonest - now > timedelta(seconds=EARLY_WAIT_LIMIT):
             return total  # nothing more in this second (what is stuck is the sweep's)
         time.sleep(max(0.0, (soonest - now).total_seconds()))
