@@ -34,6 +34,10 @@ def test_care_visits_and_orders_in_the_indicators(api: Api) -> None:
         assert (row["due"], row["on_time"], row["missed"], row["overdue_now"]) == (1, 0, 1, 1)
         assert "孙立" not in str(body)
     assert api.get("dh-cg", f"/api/v1/indicators/care-visits{query}").get_json()["grids"] == []
+    # the map's grids carry the count of visits overdue, never a person
+    grids = api.get("cmd01", "/api/v1/map/grids").get_json()["features"]
+    [mine] = [f["properties"] for f in grids if f["id"] == GRID1]
+    assert mine["care_overdue"] == 1 and "孙立" not in str(grids)
 
     for user in ("cd01", "cmd01"):
         body = api.get(user, f"/api/v1/indicators/orders{query}").get_json()
