@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from benchmarks.loop import HAPPY_PATH, _holder
+from benchmarks.loop import HAPPY_PATH, next_step
 from workflows.domain.permissions import Actor
 from workflows.domain.routing import suggested_department
 from workflows.domain.task_forms import validate_form
@@ -125,18 +125,10 @@ def _service_steps(
         )
         reports.append((time.perf_counter() - started) * 1000)
         while ready := [t for t in detail.tasks if t.task.state == "ready"]:
-            task = ready[0].task
-            actor = (
-                reporter
-                if task.assignee == reporter.username
-                else _holder(ctx, task.role or "", task.unit_key or "", actors)
-            )
-            answers = dict(HAPPY_PATH.get(task.element_id, {}))
-            if task.element_id == "dispatch":
-                answers["department"] = department
+            actor, answers = next_step(ctx, reporter, ready[0].task, department, actors)
             counter.on = True
             started = time.perf_counter()
-            done = cases.complete_step(ctx, actor, task.id, answers)
+            done = cases.complete_step(ctx, actor, ready[0].task.id, answers)
             took = time.perf_counter() - started
             counter.on = False
             busy += took

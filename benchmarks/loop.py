@@ -53,6 +53,25 @@ def _holder(
     return cache[key]
 
 
+def next_step(
+    ctx: GridcaseContext,
+    reporter: Actor,
+    task: Any,
+    department: str,
+    actors: dict[tuple[str, str], Actor],
+) -> tuple[Actor, dict[str, Any]]:
+    """Who completes a ready task of the happy path, and with what answers."""
+    actor = (
+        reporter
+        if task.assignee == reporter.username
+        else _holder(ctx, task.role or "", task.unit_key or "", actors)
+    )
+    answers = dict(HAPPY_PATH.get(task.element_id, {}))
+    if task.element_id == "dispatch":
+        answers["department"] = department
+    return actor, answers
+
+
 def _one_case(ctx: GridcaseContext, reporter: Actor, grid: str, timings: list[float]) -> int:
     actors: dict[tuple[str, str], Actor] = {}
     detail = cases.report_case(
@@ -64,16 +83,8 @@ def _one_case(ctx: GridcaseContext, reporter: Actor, grid: str, timings: list[fl
         if not ready:
             return steps
         task = ready[0].task
-        actor = (
-            reporter
-            if task.assignee == reporter.username
-            else _holder(ctx, task.role or "", task.unit_key or "", actors)
-        )
-        data = dict(HAPPY_PATH.get(task.element_id, {}))
-        if task.element_id == "dispatch":
-            data["department"] = suggested_department(
-                ctx.directory, ctx.catalog, detail.case.category, grid
-            ).key
+        department = suggested_department(ctx.directory, ctx.catalog, "02", grid).key
+        actor, data = next_step(ctx, reporter, task, department, actors)
         started = time.perf_counter()
         detail = cases.complete(ctx, actor, task.id, data)
         timings.append((time.perf_counter() - started) * 1000)

@@ -65,6 +65,16 @@ class Runtime:
         this process needs it (versions are immutable)."""
         return self.named_spec_of(uow, version_id)[0]
 
+    def form_of(
+        self, uow: UnitOfWork, task: TaskRecord, instance: ProcessInstance | None = None
+    ) -> Mapping[str, Any] | None:
+        """The JSON schema of a task's form (None: a step without a form); ``instance``:
+        the task's, when the caller holds it already."""
+        if not task.form:
+            return None
+        instance = instance or uow.instances.get(task.instance_id)
+        return self.spec_of(uow, instance.version_id).forms.get(task.form)
+
     def named_spec_of(self, uow: UnitOfWork, version_id: int) -> tuple[ParsedSpec, str]:
         """:meth:`spec_of` with the version's name."""
         found = self.registry.of_version(version_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from web.cli_context import prepared_context
 from web.cli_orders import orders
 from workflows.demo import PASSWORD as DEMO_PASSWORD
 from workflows.demo import (
@@ -31,17 +32,6 @@ from workflows.wiring.settings import settings_from_env
 
 def _context() -> GridcaseContext:
     return build_context(settings_from_env())
-
-
-def _prepared_context() -> GridcaseContext:
-    """The context of a database that `gridcase init` (or `make run`) has prepared."""
-    ctx = _context()
-    if not database.is_prepared(ctx):
-        raise click.ClickException(
-            f"{ctx.settings.database_url} has no gridcase schema yet: run `gridcase init` "
-            "(or `make run`) first"
-        )
-    return ctx
 
 
 def _fail_on_bpmn(err: BpmnValidationError) -> None:
@@ -194,7 +184,7 @@ def worker(burst: bool) -> None:
 @main.command()
 def users() -> None:
     """List every account with its roles and units."""
-    ctx = _prepared_context()
+    ctx = prepared_context()
     with ctx.uow() as uow:
         for user in uow.users.all():
             grants = ", ".join(f"{g.role}@{g.unit_key}" for g in uow.users.grants(user.id))
@@ -207,7 +197,7 @@ def users() -> None:
 def password_command(username: str, password: str) -> None:
     """Set a user's password (asked twice, not shown); their sessions end."""
     try:
-        accounts.reset_password(_prepared_context(), username, password)
+        accounts.reset_password(prepared_context(), username, password)
     except (NotFoundError, FieldErrors) as err:
         raise click.UsageError(str(err)) from err
     click.echo(f"password of {username} changed; their sessions ended")
@@ -256,7 +246,7 @@ def bpmn_deploy(paths: tuple[Path, ...], actor: str) -> None:
 @bpmn.command("list")
 def bpmn_list() -> None:
     """List deployed processes, versions and instance counts."""
-    for summary in processes.list_processes(_prepared_context()):
+    for summary in processes.list_processes(prepared_context()):
         click.echo(f"{summary.process_id}  {summary.name}")
         for v in summary.versions:
             counts = ", ".join(f"{k}={n}" for k, n in sorted(v.instances.items())) or "no instances"
@@ -284,7 +274,7 @@ def token() -> None:
 @click.option("--days", default=accounts.TOKEN_DAYS, show_default=True, help="how long it works")
 def token_create(username: str, name: str, days: int) -> None:
     """Create a bearer token for USERNAME and print it once."""
-    _guarded(lambda: click.echo(accounts.issue_token(_prepared_context(), username, name, days)))
+    _guarded(lambda: click.echo(accounts.issue_token(prepared_context(), username, name, days)))
 
 
 @token.command("list")
@@ -293,7 +283,7 @@ def token_list(username: str | None) -> None:
     """List tokens (never their secret), all or USERNAME's."""
 
     def show() -> None:
-        for t in accounts.list_tokens(_prepared_context(), username):
+        for t in accounts.list_tokens(prepared_context(), username):
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
             state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
             if not t.revoked_at and t.expires_at:
@@ -309,7 +299,7 @@ def token_revoke(token_id: int) -> None:
     """Stop the token TOKEN_ID (an id from `gridcase token list`) from working."""
 
     def revoke() -> None:
-        info = accounts.revoke_token(_prepared_context(), token_id)
+        info = accounts.revoke_token(prepared_context(), token_id)
         click.echo(f"revoked token {info.id} ({info.name}) of {info.username}")
 
     _guarded(revoke)
@@ -336,7 +326,7 @@ def key_persons_import(path: Path, username: str) -> None:
     from workflows.services import key_person_sheets
 
     def run() -> None:
-        ctx = _prepared_context()
+        ctx = prepared_context()
         actor = accounts.load_actor(ctx, username)
         report = key_person_sheets.import_sheet(ctx, actor, path.read_bytes(), path.name)
         click.echo(f"{report.added} added, {len(report.problems)} rows left out")
@@ -353,4 +343,4 @@ def key_persons_erase() -> None:
     period (run daily from cron)."""
     from workflows.services import key_persons
 
-    click.echo(f"{key_persons.erase_expired(_prepared_context())} persons erased")
+    click.echo(f"{key_persons.erase_expired(prepared_context())} persons erased")

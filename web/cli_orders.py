@@ -11,24 +11,17 @@ from typing import Any
 
 import click
 
+from web.cli_context import prepared_context
 from web.order_tables import ranking_table, records_table
 from workflows.domain.errors import GridcaseError
 from workflows.services import service_records
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
-from workflows.wiring import database
-from workflows.wiring.bootstrap import build_context
-from workflows.wiring.settings import settings_from_env
 
 
 def _run(action: Callable[[GridcaseContext], Any]) -> Any:
-    ctx = build_context(settings_from_env())
+    ctx = prepared_context()
     try:
-        if not database.is_prepared(ctx):
-            raise click.ClickException(
-                f"{ctx.settings.database_url} has no gridcase schema yet: run `gridcase init` "
-                "(or `make run`) first"
-            )
         return action(ctx)
     except GridcaseError as err:
         raise click.ClickException(str(err)) from err

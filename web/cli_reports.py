@@ -14,13 +14,11 @@ from pathlib import Path
 
 import click
 
+from web.cli_context import prepared_context
 from web.report_pdf import monthly_pdf
 from workflows.domain.errors import GridcaseError
 from workflows.services import monthly_report
 from workflows.services.accounts import load_actor
-from workflows.wiring import database
-from workflows.wiring.bootstrap import build_context
-from workflows.wiring.settings import settings_from_env
 
 
 @click.group()
@@ -47,13 +45,8 @@ def report() -> None:
 )
 def monthly(unit: str | None, month: str | None, out: Path, username: str) -> None:
     """The monthly analysis report of UNIT for MONTH, as the page's PDF."""
-    ctx = build_context(settings_from_env())
+    ctx = prepared_context()
     try:
-        if not database.is_prepared(ctx):
-            raise click.ClickException(
-                f"{ctx.settings.database_url} has no gridcase schema yet: run `gridcase init` "
-                "(or `make run`) first"
-            )
         try:
             actor = load_actor(ctx, username)
             found = monthly_report.monthly_report(ctx, actor, unit, month)

@@ -65,11 +65,14 @@ class KeyPersonRepository:
         if search:
             like = f"%{search}%"
             conds.append(or_(KeyPerson.name.like(like), KeyPerson.address.like(like)))
-        rows = self.session.scalars(
-            select(KeyPerson).where(*conds).order_by(KeyPerson.grid_key, KeyPerson.name)
-        ).all()
-        if category:  # categories is a JSON list: filtered here, the register is per grid
-            rows = [p for p in rows if category in (p.categories or [])]
+        ordered = select(KeyPerson).where(*conds).order_by(KeyPerson.grid_key, KeyPerson.name)
+        if not category:
+            total = self.session.scalar(select(func.count()).select_from(KeyPerson).where(*conds))
+            page = self.session.scalars(ordered.limit(limit).offset(offset)).all()
+            return page, total or 0
+        # categories is a JSON list (queried alike on SQLite and PostgreSQL only in Python):
+        # a category's page is cut from the grids' persons
+        rows = [p for p in self.session.scalars(ordered) if category in (p.categories or [])]
         return rows[offset : offset + limit], len(rows)
 
     def by_device(self, device_id: str) -> KeyPerson | None:
@@ -99,13 +102,28 @@ class KeyPersonRepository:
         )
         return self.session.scalars(stmt).all()
 
-    def disclosures(
-        self, person_ids: Collection[int] | None = None
-    ) -> Sequence[KeyPersonDisclosure]:
-        stmt = select(KeyPersonDisclosure).order_by(KeyPersonDisclosure.at.desc())
-        if person_ids is not None:
-            stmt = stmt.where(KeyPersonDisclosure.person_id.in_(person_ids))
+    def disclosures(self, person_id: int) -> Sequence[KeyPersonDisclosure]:
+        """One person's openings, newest first."""
+        stmt = (
+            select(KeyPersonDisclosure)
+            .where(KeyPersonDisclosure.person_id == person_id)
+            .order_by(KeyPersonDisclosure.at.desc())
+        )
         return self.session.scalars(stmt.limit(500)).all()
+
+    def disclosures_in(
+        self, grids: Collection[str], limit: int = 500
+    ) -> list[tuple[KeyPersonDisclosure, str]]:
+        """The openings of masked fields of the persons of these grids, newest first, with
+        the person's name."""
+        stmt = (
+            select(KeyPersonDisclosure, KeyPerson.name)
+            .join(KeyPerson, KeyPerson.id == KeyPersonDisclosure.person_id)
+            .where(KeyPerson.grid_key.in_(grids))
+            .order_by(KeyPersonDisclosure.at.desc())
+            .limit(limit)
+        )
+        return [(d, name) for d, name in self.session.execute(stmt)]
 
     def to_erase(self, removed_before: datetime) -> Sequence[KeyPerson]:
         stmt = select(KeyPerson).where(

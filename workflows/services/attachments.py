@@ -8,7 +8,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps
 
@@ -16,6 +16,7 @@ from workflows.adapters.models import Attachment, Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors, ForbiddenError, Phrase
 from workflows.domain.permissions import KEY_PERSONS, Actor
+from workflows.domain.task_forms import photo_fields, validate_form
 from workflows.services.context import GridcaseContext
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -139,6 +140,48 @@ def check_fields(
         except FieldErrors as err:
             errors |= err.fields
     return checked, errors
+
+
+@dataclass
+class Answers:
+    """A form's answers checked against its schema, the files of its photo fields checked
+    against the limits, and every problem found (field → messages)."""
+
+    data: dict[str, Any]
+    files: dict[str, list[Checked]]
+    errors: dict[str, list[Any]]
+    form_valid: bool  # the answers passed the schema (the caller's own rules may run)
+
+
+def check_answers(
+    schema: Mapping[str, Any] | None,
+    submitted: Mapping[str, Any],
+    photos: Mapping[str, Sequence[Upload]],
+) -> Answers:
+    """Check answers and files together, collecting every problem (the caller adds its own
+    rules' problems and raises)."""
+    files, errors = check_fields(photos, photo_fields(schema))
+    try:
+        return Answers(validate_form(schema, submitted), files, errors, True)
+    except FieldErrors as err:
+        return Answers({}, files, err.fields | errors, False)
+
+
+def keep_answered(
+    ctx: GridcaseContext,
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    case: Case | None,
+    answers: Answers,
+    task_id: str,
+) -> dict[str, Any]:
+    """Store the answers' files with the case (or only the task) and return the answers
+    with each photo field naming its files' ids."""
+    data = dict(answers.data)
+    for name, checked in answers.files.items():
+        kept = keep(ctx, uow, actor, case, checked, task_id)
+        data[name] = [*(data.get(name) or []), *(str(row.id) for row in kept)]
+    return data
 
 
 def keep(

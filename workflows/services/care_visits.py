@@ -25,8 +25,6 @@ from workflows.domain.case_events import Recipient
 from workflows.domain.errors import ConflictError, FieldErrors, ForbiddenError, Phrase
 from workflows.domain.indicators import Period
 from workflows.domain.permissions import ASSESS, KEY_PERSONS, Actor
-from workflows.domain.routing import first_review
-from workflows.domain.task_forms import photo_fields, validate_form
 from workflows.services import attachments
 from workflows.services.attachments import Upload
 from workflows.services.case_progress import schedule
@@ -169,17 +167,7 @@ def _open_linked_case(
         grid=person.grid_key,
         address=person.address,
     )
-    grid = ctx.directory.get(person.grid_key)
-    review = first_review(ctx.directory, ctx.catalog, grid.key, new.channel, new.category)
-    case, transition = open_case(
-        ctx,
-        uow,
-        new,
-        SYSTEM,
-        grid=grid,
-        review_unit=review.unit,
-        forward_to=review.forward_to,
-    )
+    case, transition = open_case(ctx, uow, new, SYSTEM, grid=ctx.directory.get(person.grid_key))
     uow.flush()
     visit.case_id = case.id
     settle_case(ctx, uow, case, transition)
@@ -292,10 +280,7 @@ def open_task(ctx: GridcaseContext, actor: Actor, task_id: str) -> VisitForm:
     """Raises: NotFoundError; ForbiddenError unless the actor may work the task."""
     with ctx.uow() as uow:
         record, visit, person = _care_task(ctx, uow, actor, task_id)
-        instance = uow.instances.get(record.instance_id)
-        forms = ctx.runtime.spec_of(uow, instance.version_id).forms
-        schema = forms.get(record.form) if record.form else None
-        return VisitForm(record, schema, visit, person)
+        return VisitForm(record, ctx.runtime.form_of(uow, record), visit, person)
 
 
 def _care_task(
@@ -333,26 +318,19 @@ def complete(
         record, visit, person = _care_task(ctx, uow, actor, task_id, lock=True)
         if record.state != "ready":
             raise ConflictError(Phrase("this step is already done"))
-        instance = uow.instances.get(record.instance_id)
-        forms = ctx.runtime.spec_of(uow, instance.version_id).forms
-        schema = forms.get(record.form) if record.form else None
-        files, errors = attachments.check_fields(photos or {}, photo_fields(schema))
-        data: dict[str, Any] = {}
-        try:
-            data = validate_form(schema, submitted)
-        except FieldErrors as err:
-            errors = err.fields | errors
-        if data.get("problem") == "service" and (
-            data.get("problem_category") not in ctx.catalog.categories
+        schema = ctx.runtime.form_of(uow, record)
+        answers = attachments.check_answers(schema, submitted, photos or {})
+        problem = answers.data.get("problem")
+        if (
+            problem == "service"
+            and answers.data.get("problem_category") not in ctx.catalog.categories
         ):
-            errors.setdefault("problem_category", [Phrase("choose a category")])
-        if errors:
-            raise FieldErrors(errors)
-        if data.get("problem") in ("service", "dispute"):
-            _check_case(ctx, person, data)
-        for name, checked in files.items():
-            kept = attachments.keep(ctx, uow, actor, None, checked, record.id)
-            data[name] = [*(data.get(name) or []), *(str(row.id) for row in kept)]
+            answers.errors.setdefault("problem_category", [Phrase("choose a category")])
+        if answers.errors:
+            raise FieldErrors(answers.errors)
+        if problem in ("service", "dispute"):
+            _check_case(ctx, person, answers.data)
+        data = attachments.keep_answered(ctx, uow, actor, None, answers, record.id)
         transition = instances.complete_task(uow, ctx.runtime, task_id, data, actor.username)
         settle(ctx, uow, transition)
         if record.element_id == "visit":

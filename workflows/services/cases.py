@@ -30,7 +30,7 @@ from workflows.domain.errors import (
 )
 from workflows.domain.org import Unit
 from workflows.domain.permissions import SEE_ALL_TASKS, Actor
-from workflows.domain.routing import first_review, suggested_department
+from workflows.domain.routing import suggested_department
 from workflows.domain.statuses import is_closed
 from workflows.domain.step_tracker import TrackStep, track
 from workflows.domain.task_forms import (
@@ -39,7 +39,6 @@ from workflows.domain.task_forms import (
     offered,
     photo_fields,
     reclassified,
-    validate_form,
 )
 from workflows.services import attachments
 from workflows.services.attachments import Upload
@@ -224,19 +223,10 @@ def report_case(
         errors = err.fields | errors
     if errors:
         raise FieldErrors(errors)
-    review = first_review(ctx.directory, ctx.catalog, grid.key, new.channel, new.category)
     opener = Opener(actor.username, actor.user_id or None, actor.display_name)
     try:
         with ctx.uow() as uow:
-            case, transition = open_case(
-                ctx,
-                uow,
-                new,
-                opener,
-                grid=grid,
-                review_unit=review.unit,
-                forward_to=review.forward_to,
-            )
+            case, transition = open_case(ctx, uow, new, opener, grid=grid)
             kept = attachments.keep(ctx, uow, actor, case, files)
             case.photos = [str(row.id) for row in kept]
             settled = settle(ctx, uow, case, transition)
@@ -439,12 +429,9 @@ def complete_in(
         # named apart from a form field called "reason"
         raise FieldErrors({"override_reason": ["give a reason: it goes on the case's timeline"]})
     instance = uow.instances.get(record.instance_id)  # held: the step below reads it again
-    forms = ctx.runtime.spec_of(uow, instance.version_id).forms
-    schema = forms.get(record.form) if record.form else None
-    data, files = _checked_answers(ctx, uow, case, schema, submitted, photos or {})
-    for name, checked in files.items():
-        kept = attachments.keep(ctx, uow, actor, case, checked, record.id)
-        data[name] = [*(data.get(name) or []), *(str(row.id) for row in kept)]
+    schema = ctx.runtime.form_of(uow, record, instance)
+    answers = _checked_answers(ctx, uow, case, schema, submitted, photos or {})
+    data = attachments.keep_answered(ctx, uow, actor, case, answers, record.id)
     if in_place:
         _take_over(uow, record, actor, "moved", reason)
     elif record.assignee and record.assignee in actor.acting_for:
@@ -490,29 +477,24 @@ def _checked_answers(
     schema: Mapping[str, Any] | None,
     submitted: Mapping[str, Any],
     photos: Mapping[str, Sequence[Upload]],
-) -> tuple[dict[str, Any], dict[str, list[attachments.Checked]]]:
+) -> attachments.Answers:
     """The answers checked against the form and the domain rules, and the files checked
     against the limits: every problem at once.
 
     Raises:
         FieldErrors: per field.
     """
-    files, errors = attachments.check_fields(photos, photo_fields(schema))
-    data: dict[str, Any] = {}
-    try:
-        data = validate_form(schema, submitted)
-    except FieldErrors as err:
-        errors = err.fields | errors
-    else:
-        data = reclassified(data, case.category, case.event_code, ctx.catalog)
+    answers = attachments.check_answers(schema, submitted, photos)
+    if answers.form_valid:
+        data = reclassified(answers.data, case.category, case.event_code, ctx.catalog)
         problems = answer_problems(
             data, case.review_unit_key, ctx.directory, ctx.catalog, case.category, uow.now()
         )
-        errors = problems | errors
-        errors = _duplicate_problems(uow, case, data) | errors
-    if errors:
-        raise FieldErrors(errors)
-    return data, files
+        answers.data = data
+        answers.errors = _duplicate_problems(uow, case, data) | problems | answers.errors
+    if answers.errors:
+        raise FieldErrors(answers.errors)
+    return answers
 
 
 def _duplicate_problems(

@@ -24,7 +24,6 @@ from engine.instances import Transition
 from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.errors import FieldErrors
-from workflows.domain.routing import first_review
 from workflows.services.context import GridcaseContext
 from workflows.services.intake import Link, NewCase, Opener, check_new_case, locate, open_case
 
@@ -100,14 +99,4 @@ def _open_service_case(
         grid = locate(ctx, new)
     except FieldErrors as err:
         raise WorkflowStepError(f"cannot open a case from {case.number}: {err}") from err
-    review = first_review(ctx.directory, ctx.catalog, grid.key, new.channel, new.category)
-    return open_case(
-        ctx,
-        uow,
-        new,
-        SYSTEM,
-        grid=grid,
-        review_unit=review.unit,
-        forward_to=review.forward_to,
-        link=Link(case, "service"),
-    )
+    return open_case(ctx, uow, new, SYSTEM, grid=grid, link=Link(case, "service"))

@@ -18,6 +18,7 @@ from workflows.domain.errors import FieldErrors, Phrase, unknown_category
 from workflows.domain.nearby import cell
 from workflows.domain.org import Unit
 from workflows.domain.privacy import is_phone
+from workflows.domain.routing import first_review
 from workflows.services.context import GridcaseContext
 
 
@@ -116,7 +117,7 @@ def open_case(
     opener: Opener,
     *,
     grid: Unit,
-    review_unit: Unit,
+    review_unit: Unit | None = None,
     forward_to: Unit | None = None,
     process: str | None = None,
     link: Link | None = None,
@@ -126,7 +127,11 @@ def open_case(
 ) -> tuple[Case, Transition]:
     """Add the case row and start its process (the category's unless ``process`` is given)
     in the caller's transaction; ``review_unit`` takes it first, and passes it on to
-    ``forward_to`` when that is given (a centre that registers)."""
+    ``forward_to`` when that is given (a centre that registers). Without ``review_unit``,
+    the one door decides both from the grid, the channel and the category."""
+    if review_unit is None:
+        door = first_review(ctx.directory, ctx.catalog, grid.key, new.channel, new.category)
+        review_unit, forward_to = door.unit, door.forward_to
     category = ctx.catalog.category(new.category)
     now = uow.now()
     case = Case(

@@ -179,7 +179,7 @@ def get(ctx: GridcaseContext, actor: Actor, person_id: int) -> PersonDetail:
     with ctx.uow() as uow:
         person = _visible(ctx, uow, actor, person_id)
         changes = list(uow.key_persons.changes(person.id))
-        openings = list(uow.key_persons.disclosures([person.id]))
+        openings = list(uow.key_persons.disclosures(person.id))
         visits = care_visits.visits_of(ctx, uow, person)
         people = {c.actor for c in changes} | {d.actor for d in openings}
         people |= {v.visit.visited_by for v in visits if v.visit.visited_by}
@@ -429,14 +429,10 @@ def erase_expired(ctx: GridcaseContext) -> int:
 def disclosures(ctx: GridcaseContext, actor: Actor) -> list[tuple[KeyPersonDisclosure, str, str]]:
     """The openings of masked fields in the actor's reach, newest first, with whose and by
     whom (display names)."""
-    grids = grids_of(ctx, actor)
     with ctx.uow() as uow:
-        people, _ = uow.key_persons.listed(grids, limit=1_000_000)
-        removed, _ = uow.key_persons.listed(grids, removed=True, limit=1_000_000)
-        names = {p.id: p.name for p in [*people, *removed]}
-        rows = uow.key_persons.disclosures(list(names))
-        who = uow.users.display_names({d.actor for d in rows})
-        return [(d, names[d.person_id], who.get(d.actor, d.actor)) for d in rows]
+        rows = uow.key_persons.disclosures_in(grids_of(ctx, actor))
+        who = uow.users.display_names({d.actor for d, _ in rows})
+        return [(d, name, who.get(d.actor, d.actor)) for d, name in rows]
 
 
 def person_of_device(
