@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -96,3 +98,11 @@ def make_database(url: str, *, echo: bool = False) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker:
     """Return the session factory every unit of work uses."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def upsert_insert(session: Any) -> Any:
+    """The dialect's ``INSERT … ON CONFLICT`` construct (PostgreSQL or SQLite) for the
+    session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert
+    return sqlite_insert

@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from engine.db import upsert_insert
 from engine.errors import NotFoundError
 from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 
@@ -209,9 +208,7 @@ class WakeupRepository:
             "element_id": wakeup.element_id,
             "kind": wakeup.kind,
         }
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(Wakeup).values(instance_id=instance_id, **values)
+        stmt = upsert_insert(self.session)(Wakeup).values(instance_id=instance_id, **values)
         upsert = stmt.on_conflict_do_update(index_elements=["instance_id"], set_=values)
         self.session.execute(upsert)
 

@@ -8,11 +8,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy import case as sql_case
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.db import upsert_insert
 from engine.models import TaskRecord
 from workflows.adapters.models import (
     ApiToken,
@@ -289,9 +288,8 @@ class CaseRepository:
 
     def next_number(self, year: int) -> str:
         """Allocate the next case number of ``year``; the row lock serializes writers."""
-        dialect = self.session.get_bind().dialect.name
-        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(upsert(CaseCounter).values(year=year, last=0).on_conflict_do_nothing())
+        counter = upsert_insert(self.session)(CaseCounter).values(year=year, last=0)
+        self.session.execute(counter.on_conflict_do_nothing())
         stmt = (
             update(CaseCounter)
             .where(CaseCounter.year == year)
