@@ -101,6 +101,24 @@ def bench_timers(pending: int, burst: int, rate: int, seconds: int, workers: int
     click.echo(run(ctx, pending, burst, rate, seconds, workers, Path(log_dir)))
 
 
+@bench.command("scale")
+@click.option("--cases", "n_cases", default=1_000_000, show_default=True)
+@click.option("--one-inbox", default=100_000, show_default=True)
+@click.option("--repeat", default=20, show_default=True)
+def bench_scale(n_cases: int, one_inbox: int, repeat: int) -> None:
+    """Inboxes, console and case query over N cases, then with ONE_INBOX reports waiting in
+    one community's review queue; keeps the inbox's query plans. PostgreSQL only, seeded
+    once (a fresh database for the first stage's figures).
+
+    `python benchmarks/with_servers.py scale` runs it on throw-away servers.
+    """
+    from benchmarks.scale import run
+
+    ctx = _scratch_context("bench-scale")
+    out = data_dir() / "bench-scale-plans.txt"
+    click.echo(run(ctx, PASSWORD, n_cases, one_inbox, repeat, out))
+
+
 @bench.command("indicators")
 @click.option("--cases", "n_cases", default=100_000, show_default=True)
 @click.option("--repeat", default=5, show_default=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -63,9 +63,10 @@ WITH r AS (
     FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS n
 ), t AS (
     SELECT r.*,
-           CASE WHEN s < 0.55 THEN 'evaluated' WHEN s < 0.75 THEN 'closed'
-                WHEN s < 0.85 THEN 'in_progress' WHEN s < 0.90 THEN 'dispatched'
-                WHEN s < 0.95 THEN 'reported' ELSE 'rejected' END AS status
+           coalesce(CAST(:status AS text),
+               CASE WHEN s < 0.55 THEN 'evaluated' WHEN s < 0.75 THEN 'closed'
+                    WHEN s < 0.85 THEN 'in_progress' WHEN s < 0.90 THEN 'dispatched'
+                    WHEN s < 0.95 THEN 'reported' ELSE 'rejected' END) AS status
     FROM r
 ), u AS (
     SELECT t.*, status NOT IN ('reported', 'rejected') AS registered,
@@ -109,11 +110,19 @@ WHERE id > :after AND department_key IS NOT NULL
 """
 
 
-def seed_sql(ctx: GridcaseContext, count: int, first: int) -> float:
+def seed_sql(
+    ctx: GridcaseContext,
+    count: int,
+    first: int,
+    *,
+    grid_keys: Collection[str] | None = None,
+    status: str | None = None,
+) -> float:
     """PostgreSQL: insert cases ``first`` … ``first + count - 1`` shaped as :func:`seed`
-    makes them, and their department marks; seconds taken."""
+    makes them, and their department marks; seconds taken. ``grid_keys`` narrows the grids
+    they fall in, ``status`` gives them all one status."""
     directory = ctx.directory
-    grids = directory.grids()
+    grids = [g for g in directory.grids() if grid_keys is None or g.key in grid_keys]
     with ctx.uow() as uow:
         ids = [
             uow.session.scalar(select(User.id).where(User.username == _worker_of(g.key)))
@@ -134,7 +143,8 @@ def seed_sql(ctx: GridcaseContext, count: int, first: int) -> float:
         with ctx.uow() as uow:
             after = uow.session.scalar(select(func.coalesce(func.max(Case.id), 0)))
             uow.session.execute(
-                text(SQL_SEED.format(year=YEAR)), {"first": start, "last": last, **arrays}
+                text(SQL_SEED.format(year=YEAR)),
+                {"first": start, "last": last, "status": status, **arrays},
             )
             uow.session.execute(text(SQL_MARKS), {"after": after})
             uow.commit()

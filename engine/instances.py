@@ -398,6 +398,7 @@ def project(
             id=task_id,
             instance_id=instance.id,
             business_key=instance.business_key,
+            process_id=instance.process_id,
             element_id=task.element_id,
             title=task.title,
             lane=task.lane,

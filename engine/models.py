@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow
@@ -51,6 +51,19 @@ class ProcessInstance(Base):
     paused_timers: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __mapper_args__ = {"version_id_col": lock_version}
+    # The instances whose step failed in the background (the console's list), few at a time.
+    __table_args__ = (
+        Index(
+            "ix_process_instances_errored",
+            "id",
+            postgresql_where=text("error IS NOT NULL"),
+            sqlite_where=text("error IS NOT NULL"),
+        ),
+    )
+
+
+READY = "state = 'ready'"
+ONLY_READY: dict[str, Any] = {"postgresql_where": text(READY), "sqlite_where": text(READY)}
 
 
 class TaskRecord(Base):
@@ -62,15 +75,35 @@ class TaskRecord(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_ready_role_unit", "state", "role", "unit_key"),
         Index("ix_tasks_ready_path", "state", "unit_path"),
         Index("ix_tasks_assignee", "assignee", "state"),
-        Index("ix_tasks_due", "state", "due_at"),
+        # The inbox reads each way of seeing a task in inbox order (nearest deadline, oldest,
+        # id) from one of these: a role in a unit, own tasks, a supervised subtree.
+        *(
+            Index(f"ix_tasks_inbox_{name}", *leading, "due_at", "created_at", "id", **ONLY_READY)
+            for name, leading in (
+                ("unit", ("role", "unit_key")),
+                ("assignee", ("assignee",)),
+                ("all", ()),
+            )
+        ),
+        # An instance's waiting steps past a deadline (the console's overdue list), and each
+        # process's waiting steps by element within a subtree (the heatmap), from the index.
+        Index("ix_tasks_ready_instance", "instance_id", "due_at", **ONLY_READY),
+        Index(
+            "ix_tasks_ready_heat",
+            "process_id",
+            "element_id",
+            "unit_path",
+            "created_at",
+            **ONLY_READY,
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
     business_key: Mapped[str] = mapped_column(String(100))
+    process_id: Mapped[str | None] = mapped_column(String(100))  # the instance's (heatmap)
     element_id: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(100))

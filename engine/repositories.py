@@ -110,13 +110,24 @@ class Visibility:
     subtrees: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # people whose own tasks this person sees too (a substitute)
 
-    def clause(self) -> ColumnElement[bool]:
+    def branches(self) -> list[ColumnElement[bool]]:
+        """One condition per way of seeing a task, each matching an index of ready tasks
+        (so that a list can read each branch in order and merge them)."""
         parts: list[ColumnElement[bool]] = [TaskRecord.assignee.in_((self.person, *self.also))]
         parts += [
             and_(TaskRecord.role == role, TaskRecord.unit_key == unit) for role, unit in self.grants
         ]
         parts += [TaskRecord.unit_path.startswith(path, autoescape=True) for path in self.subtrees]
+        return parts
+
+    def clause(self) -> ColumnElement[bool]:
+        parts = self.branches()
         return or_(*parts) if parts else false()
+
+
+# session.info key: {instance id: its waiting tasks as ``TaskRepository.for_step`` read them},
+# until the next ``ready_for_instance`` of the instance takes them.
+READY_HELD = "ready tasks held"
 
 
 class TaskRepository:

@@ -252,7 +252,8 @@ class CaseDetailSchema(Schema):
 
 
 class TaskPageSchema(Schema):
-    """``total`` is exact up to 1,000; ``more`` is true when there are more than that."""
+    """``total`` is exact up to 1,000; ``more`` is true when there are more than that.
+    Pages reach the 1,000 most urgent tasks; a page past them is empty: narrow with filters."""
 
     items = fields.List(fields.Nested(TaskSchema))
     total = fields.Integer()

@@ -1,7 +1,11 @@
-"""An inbox counts its tasks exactly only up to a cap and then says "N+": a page of a big
-inbox does not count every task on every request."""
+"""An inbox counts its tasks exactly only up to a cap and then says "N+", and pages reach the
+most urgent tasks up to that cap: a page of a big inbox reads only what it shows. Each way
+of seeing a task (a role in a unit, one's own tasks, a supervised subtree) is read apart and
+merged, so a task seen two ways shows once and the order holds across them."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,5 +26,46 @@ def test_the_count_stops_at_the_cap(ctx: GridcaseContext, monkeypatch: pytest.Mo
     monkeypatch.setattr(cases, "COUNT_CAP", 3)
     page = cases.inbox(ctx, dispatcher, cases.InboxFilter(), per_page=2)
     assert (page.total, page.more, len(page.items)) == (3, True, 2)
-    last = cases.inbox(ctx, dispatcher, cases.InboxFilter(), page=3, per_page=2)
-    assert len(last.items) == 1  # the pages go on past the count
+    last = cases.inbox(ctx, dispatcher, cases.InboxFilter(), page=2, per_page=2)
+    assert (len(last.items), last.has_next, last.more) == (1, False, True)
+    past = cases.inbox(ctx, dispatcher, cases.InboxFilter(), page=3, per_page=2)
+    assert (past.items, past.more) == ([], True)  # a filter finds the rest
+
+
+def _set(ctx: GridcaseContext, task_id: str, **values: object) -> None:
+    with ctx.uow() as uow:
+        record = uow.tasks.get(task_id)
+        for name, value in values.items():
+            setattr(record, name, value)
+        uow.commit()
+
+
+def test_ways_of_seeing_merge_in_urgency_order(ctx: GridcaseContext) -> None:
+    numbers = [report(ctx).case.number for _ in range(4)]
+    dispatcher = load_actor(ctx, "cd01")
+    tasks = {t.case.number: t.task for t in cases.inbox(ctx, dispatcher, cases.InboxFilter()).items}
+    now = datetime.now(UTC)
+    # The second case's review is handed to a department handler by name (seen by its
+    # assignee, no longer by cd01's role); the third is also assigned to cd01 (seen twice);
+    # the fourth has no deadline.
+    department = ctx.directory.get("dept-cg")
+    handed = {
+        "role": "department_handler",
+        "unit_key": department.key,
+        "unit_path": department.path,
+    }
+    _set(ctx, tasks[numbers[1]].id, assignee="cd01", **handed)
+    _set(ctx, tasks[numbers[2]].id, assignee="cd01")
+    for i, number in enumerate(numbers):
+        due = None if i == 3 else now + timedelta(hours=10 - 3 * i)
+        _set(ctx, tasks[number].id, due_at=due)
+    page = cases.inbox(ctx, dispatcher, cases.InboxFilter())
+    assert [v.case.number for v in page.items] == [numbers[2], numbers[1], numbers[0], numbers[3]]
+    assert page.total == 4
+    mine = cases.inbox(ctx, dispatcher, cases.InboxFilter(mine=True))
+    assert [v.case.number for v in mine.items] == [numbers[2], numbers[1]]
+    second = cases.inbox(ctx, dispatcher, cases.InboxFilter(), page=2, per_page=3)
+    assert [v.case.number for v in second.items] == [numbers[3]]
+    street = load_actor(ctx, "sup-dh")  # supervises the street's subtree
+    seen = [v.case.number for v in cases.inbox(ctx, street, cases.InboxFilter()).items]
+    assert seen[:3] == [numbers[2], numbers[0], numbers[3]] and numbers[1] not in seen

@@ -14,6 +14,8 @@ from workflows.domain.statuses import CLOSED_STATUSES
 # A case not closed, written as the partial index below states it, so that PostgreSQL sees
 # a query with this very condition as covered by the index.
 STILL_OPEN = "status NOT IN ({})".format(", ".join(f"'{s}'" for s in sorted(CLOSED_STATUSES)))
+# The open cases' indexes the console's lists read: all of them, by alert, suspended.
+CONSOLE_INDEXES = {"updated": (), "alert": ("alert_level",), "suspended": ("suspended",)}
 # The columns an indicator's scope filters on (a supervisor's grids, a department), and
 # those the live part of "overdue" reads besides (``indicator_predicates.waiting_late``):
 # carried in the deadline indexes so that PostgreSQL counts from the index alone.
@@ -136,6 +138,18 @@ class Case(Base):
             postgresql_include=list(WAITING_COLUMNS),
             postgresql_where=text("handled_at IS NULL"),
             sqlite_where=text("handled_at IS NULL"),
+        ),
+        # The console's lists of open cases, each read in its order (oldest change first).
+        *(
+            Index(
+                f"ix_cases_open_{name}",
+                *leading,
+                "updated_at",
+                "id",
+                postgresql_where=text(STILL_OPEN),
+                sqlite_where=text(STILL_OPEN),
+            )
+            for name, leading in CONSOLE_INDEXES.items()
         ),
     )
 

@@ -8,15 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import exists, false, func, literal, or_, select, text, true, union
 from sqlalchemy.orm import Session
 
+from engine.db import UTCDateTime
 from engine.models import ProcessInstance, TaskRecord
 from engine.repositories import Visibility
-from workflows.adapters.models import Case, OrgUnit
+from workflows.adapters.indicator_predicates import hours_between
+from workflows.adapters.models import STILL_OPEN, Case
 
-# The most tasks an inbox counts exactly; beyond, it says "1000+".
+# The most tasks an inbox counts exactly, and pages through; beyond, it says "1000+" and
+# asks for a filter (an inbox is worked from the most urgent end).
 COUNT_CAP = 1000
+# Most urgent first: the nearest deadline, then the oldest; the id makes the order total.
+INBOX_ORDER = (TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at, TaskRecord.id)
+INBOX_ORDER_COLUMNS = (TaskRecord.due_at, TaskRecord.created_at)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,13 @@ class InboxFilter:
 
 
 class InboxQuery:
-    """Ready tasks joined with their cases, filtered by what a person may see."""
+    """Ready tasks joined with their cases, filtered by what a person may see.
+
+    Each way of seeing a task (own tasks, a role in a unit, a supervised subtree) is read
+    separately, in inbox order and only as far as the page and the capped count need, from
+    an index of ready tasks that matches it; the branches are then merged. One OR over all
+    of them would make the database read and sort every visible task for each page.
+    """
 
     def __init__(self, session: Session):
         self.session = session
@@ -41,70 +53,84 @@ class InboxQuery:
     def search(
         self, visibility: Visibility, flt: InboxFilter, *, now: datetime, limit: int, offset: int
     ) -> tuple[list[tuple[TaskRecord, Case]], int]:
-        conds = [TaskRecord.state == "ready", visibility.clause()]
+        on_task: list[Any] = [TaskRecord.state == "ready"]
+        on_case: list[Any] = []
         if flt.role:
-            conds.append(TaskRecord.role == flt.role)
+            on_task.append(TaskRecord.role == flt.role)
         if flt.unit_key:
-            conds.append(TaskRecord.unit_key == flt.unit_key)
-        if flt.status:
-            conds.append(Case.status == flt.status)
-        if flt.category:
-            conds.append(Case.category == flt.category)
+            on_task.append(TaskRecord.unit_key == flt.unit_key)
         if flt.overdue:
-            conds.append(TaskRecord.due_at < now)
+            on_task.append(TaskRecord.due_at < now)
         if flt.mine:
-            conds.append(TaskRecord.assignee == visibility.person)
+            on_task.append(TaskRecord.assignee == visibility.person)
+        if flt.status:
+            on_case.append(Case.status == flt.status)
+        if flt.category:
+            on_case.append(Case.category == flt.category)
         if flt.search:
             like = f"%{flt.search}%"
-            conds.append(
+            on_case.append(
                 or_(Case.number.like(like), Case.title.like(like), Case.address.like(like))
             )
-        joined = select(TaskRecord, Case).join(Case, Case.instance_id == TaskRecord.instance_id)
-        # Counted up to one past the cap only: an inbox of 100,000 says "1,000+" instead of
-        # scanning them all on every page.
-        matching = (
-            select(TaskRecord.id)
-            .join(Case, Case.instance_id == TaskRecord.instance_id)
-            .where(*conds)
-            .limit(COUNT_CAP + 1)
-        )
-        total = self.session.scalar(select(func.count()).select_from(matching.subquery()))
+
+        def first(n: int) -> Any:
+            """The ids of the first ``n`` visible tasks of each branch, in inbox order."""
+            branches = []
+            for seen in visibility.branches():
+                branch = select(TaskRecord.id, *INBOX_ORDER_COLUMNS).where(seen, *on_task)
+                if on_case:
+                    branch = branch.join(Case, Case.instance_id == TaskRecord.instance_id)
+                branch = branch.where(*on_case).order_by(*INBOX_ORDER).limit(n)
+                branches.append(select(branch.subquery()))
+            return union(*branches).subquery() if branches else None
+
+        counted = first(COUNT_CAP + 1)
+        if counted is None:
+            return [], 0
+        # Counted up to one past the cap only: an inbox of 100,000 says "1,000+".
+        total = self.session.scalar(select(func.count()).select_from(counted)) or 0
+        end = min(offset + limit, total, COUNT_CAP)  # pages reach the first COUNT_CAP only
+        if offset >= end:
+            return [], total
+        shown = first(end)
+        assert shown is not None
         stmt = (
-            joined.where(*conds)
-            .order_by(TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at)
-            .limit(limit)
+            select(TaskRecord, Case)
+            .join(shown, shown.c.id == TaskRecord.id)
+            .join(Case, Case.instance_id == TaskRecord.instance_id)
+            .order_by(*INBOX_ORDER)
+            .limit(end - offset)
             .offset(offset)
         )
-        return [(t, c) for t, c in self.session.execute(stmt)], total or 0
+        return [(t, c) for t, c in self.session.execute(stmt)], total
 
 
 @dataclass(frozen=True)
 class ConsoleFilter:
-    """What the supervisors' console narrows to; ``unit_paths`` is the actor's reach."""
+    """What the supervisors' console narrows to: the units whose cases are in reach
+    (``None``: every unit), and the units at a level a case's review may sit at."""
 
-    unit_paths: tuple[str, ...]
-    unit_path: str | None = None
-    level: str | None = None
+    units: Collection[str] | None
+    review_units: Collection[str] | None = None
     department: str | None = None
     category: str | None = None
     older_than: datetime | None = None
 
 
 class ConsoleQuery:
-    """Open cases that need a supervisor: overdue, warned, stalled; and where cases wait."""
+    """Open cases that need a supervisor: overdue, warned, stalled; and where cases wait.
+
+    Each list is read in its order (the oldest change first) from an index of the open
+    cases, and counted up to ``COUNT_CAP`` like an inbox."""
 
     def __init__(self, session: Session):
         self.session = session
 
-    def _open(self, flt: ConsoleFilter, closed: Collection[str]) -> list[Any]:
-        grid = OrgUnit.path
-        conds: list[Any] = [Case.status.not_in(closed)]
-        conds.append(or_(*[grid.startswith(p, autoescape=True) for p in flt.unit_paths]))
-        if flt.unit_path:
-            conds.append(grid.startswith(flt.unit_path, autoescape=True))
-        if flt.level:
-            review = select(OrgUnit.level).where(OrgUnit.key == Case.review_unit_key)
-            conds.append(review.scalar_subquery() == flt.level)
+    def _open(self, flt: ConsoleFilter) -> list[Any]:
+        conds: list[Any] = [text(STILL_OPEN)]
+        for column, keys in ((Case.grid_key, flt.units), (Case.review_unit_key, flt.review_units)):
+            if keys is not None:
+                conds.append(column.in_(list(keys)) if keys else false())
         if flt.department:
             conds.append(Case.department_key == flt.department)
         if flt.category:
@@ -116,31 +142,54 @@ class ConsoleQuery:
     def cases(
         self,
         flt: ConsoleFilter,
-        closed: Collection[str],
         kind: str,
         now: datetime,
         stalled_before: datetime,
         limit: int = 200,
     ) -> tuple[list[Case], int]:
-        conds = self._open(flt, closed)
-        if kind == "overdue":
-            late = select(TaskRecord.instance_id).where(
-                TaskRecord.state == "ready", TaskRecord.due_at < now
-            )
-            conds.append(or_(Case.alert_level == "red", Case.instance_id.in_(late)))
-        elif kind == "warning":
-            conds.append(Case.alert_level == "yellow")
-        elif kind == "stalled":
-            conds.append(Case.updated_at < stalled_before)
-        elif kind == "suspended":
-            conds.append(Case.suspended.is_(True))
-        elif kind == "errored":
-            failed = select(ProcessInstance.id).where(ProcessInstance.error.is_not(None))
-            conds.append(Case.instance_id.in_(failed))
-        base = select(Case).join(OrgUnit, OrgUnit.key == Case.grid_key).where(*conds)
-        total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = self.session.scalars(base.order_by(Case.updated_at).limit(limit)).all()
-        return list(rows), total
+        kinds = {
+            # Overdue: warned red, or a step past its deadline; read as two lists and merged.
+            "overdue": [
+                Case.alert_level == "red",
+                exists().where(
+                    TaskRecord.instance_id == Case.instance_id,
+                    TaskRecord.state == "ready",
+                    TaskRecord.due_at < now,
+                ),
+            ],
+            "warning": [Case.alert_level == "yellow"],
+            "stalled": [Case.updated_at < stalled_before],
+            "suspended": [Case.suspended.is_(True)],
+            "errored": [
+                Case.instance_id.in_(
+                    select(ProcessInstance.id).where(ProcessInstance.error.is_not(None))
+                )
+            ],
+        }
+        conds = self._open(flt)
+
+        def first(n: int) -> Any:
+            branches = [
+                select(
+                    select(Case.id, Case.updated_at)
+                    .where(*conds, one)
+                    .order_by(Case.updated_at, Case.id)
+                    .limit(n)
+                    .subquery()
+                )
+                for one in kinds[kind]
+            ]
+            return union(*branches).subquery()
+
+        total = self.session.scalar(select(func.count()).select_from(first(COUNT_CAP + 1))) or 0
+        shown = first(limit)
+        stmt = (
+            select(Case)
+            .join(shown, shown.c.id == Case.id)
+            .order_by(Case.updated_at, Case.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt)), total
 
     def next_due(self, instance_ids: Collection[int]) -> dict[int, datetime]:
         """The earliest deadline among each instance's waiting tasks."""
@@ -154,20 +203,20 @@ class ConsoleQuery:
     def heat(
         self, process_id: str, paths: tuple[str, ...], now: datetime
     ) -> list[tuple[str, int, float]]:
-        """Per element of a process: open tasks waiting there and their average age (hours)."""
+        """Per element of a process: open tasks waiting there and their average age (hours),
+        counted by the database."""
+        age = hours_between(self.session, TaskRecord.created_at, literal(now, UTCDateTime()))
         rows = self.session.execute(
-            select(TaskRecord.element_id, TaskRecord.created_at)
-            .join(Case, Case.instance_id == TaskRecord.instance_id)
+            select(TaskRecord.element_id, func.count(), func.avg(age))
             .where(
                 TaskRecord.state == "ready",
-                Case.process_id == process_id,
+                TaskRecord.process_id == process_id,
                 or_(*[TaskRecord.unit_path.startswith(p, autoescape=True) for p in paths]),
             )
+            .group_by(TaskRecord.element_id)
+            .order_by(TaskRecord.element_id)
         ).all()
-        grouped: dict[str, list[float]] = {}
-        for element, created in rows:
-            grouped.setdefault(element, []).append((now - created).total_seconds() / 3600)
-        return [(e, len(a), round(sum(a) / len(a), 1)) for e, a in sorted(grouped.items())]
+        return [(element, n, round(float(hours or 0), 1)) for element, n, hours in rows]
 
 
 @dataclass(frozen=True)
@@ -199,15 +248,18 @@ CASE_SORTS = {
 
 @dataclass(frozen=True)
 class CaseReach:
-    """Which cases a person may see: every case in these grids or of these departments,
-    their own reports, and cases with a task the task visibility shows them."""
+    """Which cases a person may see: every case in these grids (``None``: in every grid, so
+    every case) or of these departments, their own reports, and cases with a task the task
+    visibility shows them."""
 
-    grids: Collection[str]
+    grids: Collection[str] | None
     reporter_id: int
     tasks: Visibility
     departments: Collection[str] = ()
 
     def clause(self) -> Any:
+        if self.grids is None:  # every grid: every case
+            return true()
         shown = self.tasks.clause()
         if self.departments:
             shown = or_(shown, TaskRecord.unit_key.in_(list(self.departments)))
@@ -277,8 +329,8 @@ class CaseSearch:
         stmt = self.statement(reach, flt, closed)
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         column = CASE_SORTS[sort]
-        order = column.desc() if descending else column.asc()
-        rows = self.session.scalars(
-            stmt.order_by(column.is_(None), order, Case.id.desc()).limit(limit).offset(offset)
-        ).all()
+        order = [column.desc() if descending else column.asc(), Case.id.desc()]
+        if column.nullable:  # those without one last, on either database
+            order.insert(0, column.is_(None))
+        rows = self.session.scalars(stmt.order_by(*order).limit(limit).offset(offset)).all()
         return list(rows), total

@@ -122,8 +122,9 @@ def _start(ctx: GridcaseContext, day: date | None, later: int = 0) -> datetime |
 def case_reach(ctx: GridcaseContext, actor: Actor) -> CaseReach:
     """The cases a person may see, as lists and maps select them."""
     permissions = ctx.permissions
+    grids = permissions.case_grids(actor)
     return CaseReach(
-        permissions.case_grids(actor),
+        None if len(grids) == len(ctx.directory.grids()) else grids,
         actor.user_id,
         visibility(ctx, actor),
         permissions.case_departments(actor),

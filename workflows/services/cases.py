@@ -169,6 +169,10 @@ class Page:
     per_page: int
     more: bool = False
 
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
 
 def visibility(ctx: GridcaseContext, actor: Actor) -> Visibility:
     """The inbox filter of what the actor may see (one rule with ``may_see_task``)."""
@@ -259,7 +263,8 @@ def inbox(
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
-    """Tasks the actor may see, most urgent first (pages past ``MAX_PAGE`` are that page)."""
+    """Tasks the actor may see, most urgent first. Pages reach the ``COUNT_CAP`` most
+    urgent; past them a page is empty and ``more`` says a filter would find the rest."""
     per_page = max(1, min(per_page, 200))
     page = max(1, min(page, MAX_PAGE))
     with ctx.uow() as uow:

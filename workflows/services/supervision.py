@@ -11,7 +11,6 @@ from workflows.adapters.models import Case
 from workflows.adapters.queries import ConsoleFilter
 from workflows.domain.errors import ForbiddenError, NotFoundError
 from workflows.domain.permissions import OVERRIDE, SEE_FAILED_JOBS, Actor
-from workflows.domain.statuses import CLOSED_STATUSES
 from workflows.services.context import GridcaseContext
 
 CONSOLE_LISTS = ("overdue", "warning", "stalled", "suspended", "errored")
@@ -41,6 +40,17 @@ def reach(ctx: GridcaseContext, actor: Actor) -> tuple[str, ...]:
     return paths
 
 
+def _units_under(
+    ctx: GridcaseContext, paths: tuple[str, ...], unit: str | None
+) -> list[str] | None:
+    """The keys of the units under these paths and under ``unit`` (when it is one); None
+    when that is every unit."""
+    every = ctx.directory.all()
+    within = ctx.directory.get(unit).path if unit and unit in ctx.directory else ""
+    under = [u.key for u in every if u.path.startswith(paths) and u.path.startswith(within)]
+    return None if len(under) == len(every) else under
+
+
 def console(
     ctx: GridcaseContext,
     actor: Actor,
@@ -56,9 +66,10 @@ def console(
     with ctx.uow() as uow:
         now = uow.now()
         flt = ConsoleFilter(
-            unit_paths=paths,
-            unit_path=ctx.directory.get(unit).path if unit and unit in ctx.directory else None,
-            level=level,
+            units=_units_under(ctx, paths, unit),
+            review_units=[u.key for u in ctx.directory.all() if u.level == level]
+            if level
+            else None,
             department=department,
             category=category,
             older_than=now - timedelta(days=older_than_days) if older_than_days else None,
@@ -67,9 +78,7 @@ def console(
         lists: dict[str, list[Case]] = {}
         totals: dict[str, int] = {}
         for kind in CONSOLE_LISTS:
-            lists[kind], totals[kind] = uow.console.cases(
-                flt, CLOSED_STATUSES, kind, now, stalled_before
-            )
+            lists[kind], totals[kind] = uow.console.cases(flt, kind, now, stalled_before)
         shown = {c.instance_id for cs in lists.values() for c in cs if c.instance_id}
         next_due = uow.console.next_due(shown)
         uow.session.expunge_all()
