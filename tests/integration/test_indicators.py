@@ -263,7 +263,8 @@ def _every_table(
 ) -> tuple[bool, dict]:
     """Every grouping's counts and the department marks for March (or March 1 to ``last``:
     the roll-up reads month rows for whole months, day rows otherwise), read with or without
-    the roll-up; whether the roll-up answered."""
+    the roll-up (settled first, as readers do); whether the roll-up answered."""
+    indicators.settle_rollup(ctx)
     scope, w = Scope(), indicators.period_window(ctx, Period(date(2030, 3, 1), last))
     with ctx.uow() as uow:
         query = IndicatorQuery(uow.session, rollup)

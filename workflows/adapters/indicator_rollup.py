@@ -5,13 +5,18 @@ each day, its sums over the categories (the series per day), and with each month
 How it stays correct. A *bucket* is one local day of one grid. Whenever a transaction flushes
 a change to a case column that some count reads (or a new department mark), the buckets the
 case counted in before and after the change are noted; just before the transaction commits,
-each noted bucket is counted again from the cases themselves, with the very predicates the
-live queries use, and replaces what was stored. So the roll-up is never behind the cases it
-sums, in the same transaction. On PostgreSQL two transactions recounting the same bucket take
-turns (an advisory lock per bucket, in a fixed order): the second counts after the first has
-committed, so neither loses the other's change. "Overdue" depends on the moment of asking, so
-the roll-up keeps only cases fed back late; readers add the registered cases still waiting
-past their deadline from the cases (a partial index holds those).
+they are written to ``indicator_pending`` (one statement), in the same transaction as the
+change. Whoever reads the indicators next — a reader, before reading, or the worker's sweep —
+settles them (:func:`settle`): counts each pending bucket again from the cases themselves,
+with the very predicates the live queries use, replaces what was stored and removes the
+pending row.
+So no reader sees the roll-up behind the cases it has committed, and a step pays one
+statement for it instead of eight. On PostgreSQL a settler locks the pending rows it counts:
+a step noting one of them waits for that count to commit and then notes it anew, so a change
+made while counting is counted next time; two settlers take turns (and an advisory lock per
+bucket keeps two recounts of one bucket apart). "Overdue" depends on the moment of asking,
+so the roll-up keeps only cases fed back late; readers add the registered cases still
+waiting past their deadline from the cases (a partial index holds those).
 
 The counts depend on the catalog's indicator readings and the city's time zone; the state row
 records which ones they were made with, and readers fall back to counting the cases while it
@@ -34,6 +39,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import delete, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from engine.db import upsert_insert
 from workflows.adapters.indicator_predicates import (
     Window,
     fixed_predicates,
@@ -45,6 +51,7 @@ from workflows.adapters.models import (
     DepartmentMark,
     IndicatorDay,
     MarkDay,
+    RollupPending,
     RollupState,
 )
 from workflows.domain.indicators import MARK_KINDS, IndicatorSettings
@@ -171,6 +178,53 @@ def _values(current: Any, history: Any) -> set[Any]:
     found = {current, *history.deleted}
     found.discard(None)
     return found
+
+
+def note_pending(session: Session, changed: Changed) -> None:
+    """Write the buckets a transaction changed to the pending rows (one statement; the
+    caller commits). Rows are written in key order, so two steps never wait crosswise."""
+    rows = [
+        {
+            "day": day,
+            "grid_key": grid,
+            "cases": bucket in changed.cases,
+            "marks": bucket in changed.marks,
+        }
+        for bucket in sorted(changed.cases | changed.marks)
+        for day, grid in (bucket,)
+    ]
+    upsert = upsert_insert(session)(RollupPending).values(rows)
+    pending = RollupPending.__table__.c
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[pending.day, pending.grid_key],
+            set_={
+                "cases": pending.cases | upsert.excluded.cases,
+                "marks": pending.marks | upsert.excluded.marks,
+            },
+        )
+    )
+
+
+def settle(session: Session, spec: RollupSpec) -> int:
+    """Count the pending buckets again and remove their rows (the caller commits); the
+    number of buckets counted. On PostgreSQL the pending rows stay locked until the commit,
+    so that a step noting one of them meanwhile notes it again after."""
+    stmt = select(RollupPending).order_by(RollupPending.day, RollupPending.grid_key)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    found = list(session.scalars(stmt))
+    if not found:
+        return 0
+    changed = Changed(
+        frozenset((p.day, p.grid_key) for p in found if p.cases),
+        frozenset((p.day, p.grid_key) for p in found if p.marks),
+    )
+    recount(session, spec, changed)
+    for row in found:
+        session.delete(row)
+    session.flush()
+    return len(found)
 
 
 def recount(session: Session, spec: RollupSpec, changed: Changed | Iterable[Bucket]) -> None:
@@ -349,6 +403,7 @@ def rebuild(session: Session, spec: RollupSpec, now: datetime) -> int:
     """Count every day anew (the caller commits); the number of days counted."""
     session.execute(delete(IndicatorDay))
     session.execute(delete(MarkDay))
+    session.execute(delete(RollupPending))
     first = session.scalar(select(func.min(Case.created_at)))
     last = max(
         (

@@ -435,6 +435,19 @@ class MarkDay(Base):
     n: Mapped[int] = mapped_column(default=0)
 
 
+class RollupPending(Base):
+    """A bucket (local day, grid) whose roll-up rows a committed change made stale: its case
+    counts, its department-mark counts or both are counted again by the next reader of the
+    indicators or the worker's sweep, whichever comes first (``indicator_rollup.settle``)."""
+
+    __tablename__ = "indicator_pending"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    grid_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cases: Mapped[bool] = mapped_column(default=False)
+    marks: Mapped[bool] = mapped_column(default=False)
+
+
 class RollupState(Base):
     """What the roll-up was counted with (time zone and indicator readings): readers use it
     only while that matches the running catalog."""

@@ -13,7 +13,7 @@ from workflows.adapters.actor_cache import AUTH_ROWS, ActorCache
 from workflows.adapters.care_repository import KeyPersonRepository
 from workflows.adapters.dashboard_queries import DashboardQuery
 from workflows.adapters.indicator_queries import IndicatorQuery
-from workflows.adapters.indicator_rollup import ChangedBuckets, RollupSpec, recount
+from workflows.adapters.indicator_rollup import ChangedBuckets, RollupSpec, note_pending
 from workflows.adapters.order_repository import OrderRepository
 from workflows.adapters.queries import CaseSearch, ConsoleQuery, InboxQuery
 from workflows.adapters.repositories import (
@@ -30,7 +30,7 @@ from workflows.adapters.repositories import (
 
 class CaseUnitOfWork(UnitOfWork):
     """Also keeps the indicator roll-up: the buckets this transaction's case changes touch
-    are counted again just before it commits (see ``indicator_rollup``)."""
+    are noted as pending just before it commits (see ``indicator_rollup``)."""
 
     def __init__(
         self,
@@ -73,7 +73,7 @@ class CaseUnitOfWork(UnitOfWork):
             self.flush()
             changed = self._changed.take()
             if changed:
-                recount(self.session, self.rollup, changed)
+                note_pending(self.session, changed)
         super().commit()
         if self._auth_changed and self.actors is not None:
             self.actors.clear()

@@ -31,6 +31,7 @@ from workflows.services.indicators import (
     IndicatorRequest,
     assessed_scope,
     period_window,
+    settle_rollup,
 )
 from workflows.services.indicators import cases_behind as indicator_cases
 
@@ -242,6 +243,7 @@ def overview(ctx: GridcaseContext, actor: Actor, request: DashboardRequest) -> D
     window, earlier = period_window(ctx, chosen), period_window(ctx, before)
     settings = ctx.catalog.indicators
     ranked_by = _ranked_by(unit)
+    settle_rollup(ctx)
     with ctx.uow() as uow:
         query = uow.dashboard
         found = query.breakdown(

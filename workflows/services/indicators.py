@@ -127,6 +127,7 @@ def table(ctx: GridcaseContext, actor: Actor, request: IndicatorRequest) -> Indi
     unit, scope = assessed_scope(ctx, actor, request.unit)
     window = period_window(ctx, chosen)
     settings = ctx.catalog.indicators
+    settle_rollup(ctx)
     with ctx.uow() as uow:
         query = uow.indicators
         if request.by == "grid_worker":
@@ -222,6 +223,19 @@ def _name(ctx: GridcaseContext, by: str, key: str, people: dict[str, str]) -> st
         category = ctx.catalog.categories.get(key)
         return category.name_zh if category else key
     return ctx.directory.get(key).name_zh if key in ctx.directory else key
+
+
+def settle_rollup(ctx: GridcaseContext) -> int:
+    """Count the roll-up's pending buckets (those steps changed since) in a transaction of
+    their own: readers call it before reading, the worker's sweep every few seconds. The
+    number of buckets counted."""
+    with ctx.uow() as uow:
+        if uow.rollup is None:
+            return 0
+        counted = indicator_rollup.settle(uow.session, uow.rollup)
+        if counted:
+            uow.commit()
+        return counted
 
 
 def bring_rollup_up_to_date(ctx: GridcaseContext, *, force: bool = False) -> int | None:
