@@ -143,7 +143,42 @@ class TaskRepository:
             raise NotFoundError(f"task {task_id} not found")
         return found
 
+    def for_step(self, task_id: str, joined: Any) -> tuple[TaskRecord, ProcessInstance, Any]:
+        """The task, its instance, the row of ``joined`` (an entity with an ``instance_id``,
+        say the case) and the instance's other waiting tasks, in one statement: a step then
+        reads nothing more. The caller keeps the instance while it works (the session holds
+        rows only weakly); the next :meth:`ready_for_instance` of it answers from here.
+
+        Raises: NotFoundError (no such task, or none of ``joined`` for its instance).
+        """
+        of_task = select(TaskRecord.instance_id).where(TaskRecord.id == task_id)
+        stmt = (
+            select(TaskRecord, ProcessInstance, joined)
+            .join(ProcessInstance, ProcessInstance.id == TaskRecord.instance_id)
+            .join(joined, joined.instance_id == TaskRecord.instance_id)
+            .where(
+                TaskRecord.instance_id == of_task.scalar_subquery(),
+                or_(TaskRecord.state == "ready", TaskRecord.id == task_id),
+            )
+            # Two people doing one step: the second waits here for the first to commit and
+            # then reads the step done (the waiting tasks are read once, not again later).
+            .with_for_update(of=TaskRecord)
+        )
+        rows = self.session.execute(stmt).all()
+        found = next((row for row in rows if row[0].id == task_id), None)
+        if found is None:
+            raise NotFoundError(f"task {task_id} not found")
+        task, instance, other = found
+        self.session.info.setdefault(READY_HELD, {})[instance.id] = [row[0] for row in rows]
+        return task, instance, other
+
     def ready_for_instance(self, instance_id: int) -> Sequence[TaskRecord]:
+        held = self.session.info.get(READY_HELD, {}).pop(instance_id, None)
+        if held is not None:  # read by for_step, nothing flushed for the instance since
+            added = [t for t in self.session.new if isinstance(t, TaskRecord)]
+            return [
+                t for t in (*held, *added) if t.instance_id == instance_id and t.state == "ready"
+            ]
         stmt = select(TaskRecord).where(
             TaskRecord.instance_id == instance_id, TaskRecord.state == "ready"
         )

@@ -60,8 +60,14 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # close() rolls back anything uncommitted and detaches objects without expiring
-        # them, so views built inside the block stay readable after it.
-        self.session.close()
+        # them, so views built inside the block stay readable after it. On a connection the
+        # server has just cut, that rollback fails too; the block's own outcome stands (what
+        # it raised is told apart below, what it committed is committed).
+        try:
+            self.session.close()
+        except DBAPIError as err:
+            if not _connection_lost(err):
+                raise
         if not self._committed:
             _run_all(self._on_rollback, "undo after rollback")
         if isinstance(exc, DBAPIError) and _connection_lost(exc):

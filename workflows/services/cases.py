@@ -366,8 +366,7 @@ def complete(
         ConflictError: the task is finished, claimed by another, or changed concurrently.
     """
     with ctx.uow() as uow:
-        record = uow.tasks.get(task_id)
-        case = uow.cases.by_instance(record.instance_id)
+        record, _held, case = uow.tasks.for_step(task_id, Case)  # the instance stays in session
         settled_case = complete_in(ctx, uow, actor, case, record, submitted, photos, reason)
         uow.commit()
         return detail_in(ctx, uow, actor, case, settled_case)
@@ -397,8 +396,7 @@ def complete_step(
     Raises: as :func:`complete`.
     """
     with ctx.uow() as uow:
-        record = uow.tasks.get(task_id)
-        case = uow.cases.by_instance(record.instance_id)
+        record, _held, case = uow.tasks.for_step(task_id, Case)  # the instance stays in session
         moved = complete_in(ctx, uow, actor, case, record, submitted, photos, reason)
         now = uow.now()
         ready = [t for t in moved if t.instance.id == case.instance_id][-1].ready
