@@ -11,7 +11,7 @@ import pytest
 
 from tests.processes.helpers import report
 from workflows.adapters import queries
-from workflows.services import cases
+from workflows.services import cases, supervision
 from workflows.services.accounts import load_actor
 from workflows.services.context import GridcaseContext
 
@@ -69,3 +69,20 @@ def test_ways_of_seeing_merge_in_urgency_order(ctx: GridcaseContext) -> None:
     street = load_actor(ctx, "sup-dh")  # supervises the street's subtree
     seen = [v.case.number for v in cases.inbox(ctx, street, cases.InboxFilter()).items]
     assert seen[:3] == [numbers[2], numbers[0], numbers[3]] and numbers[1] not in seen
+
+
+def test_the_console_counts_to_the_cap_too(
+    ctx: GridcaseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = [report(ctx).case.number for _ in range(5)]
+    dispatcher = load_actor(ctx, "cd01")
+    for view in cases.inbox(ctx, dispatcher, cases.InboxFilter()).items:
+        if view.case.number in numbers:
+            _set(ctx, view.task.id, due_at=datetime.now(UTC) - timedelta(hours=1))
+    chief = load_actor(ctx, "sup01")
+    view = supervision.console(ctx, chief)
+    assert (view.totals["overdue"], "overdue" in view.more) == (5, False)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    view = supervision.console(ctx, chief)
+    assert (view.totals["overdue"], "overdue" in view.more) == (3, True)
+    assert len(view.lists["overdue"]) == 5  # the list shows its 200 as before

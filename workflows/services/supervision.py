@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.job_queue import FailedJob
+from workflows.adapters import queries
 from workflows.adapters.models import Case
 from workflows.adapters.queries import ConsoleFilter
 from workflows.domain.errors import ForbiddenError, NotFoundError
@@ -27,9 +28,10 @@ class ConsoleView:
     """The command-centre console: each list of cases with its total, and failed jobs."""
 
     lists: dict[str, list[Case]]
-    totals: dict[str, int]
+    totals: dict[str, int]  # exact up to COUNT_CAP
     failed: list[FailedJob]
     next_due: dict[int, datetime]  # by instance id: the earliest deadline of a waiting task
+    more: frozenset[str] = frozenset()  # the lists with more cases than their total says
 
 
 def reach(ctx: GridcaseContext, actor: Actor) -> tuple[str, ...]:
@@ -79,11 +81,14 @@ def console(
         totals: dict[str, int] = {}
         for kind in CONSOLE_LISTS:
             lists[kind], totals[kind] = uow.console.cases(flt, kind, now, stalled_before)
+        more = frozenset(kind for kind, n in totals.items() if n > queries.COUNT_CAP)
         shown = {c.instance_id for cs in lists.values() for c in cs if c.instance_id}
         next_due = uow.console.next_due(shown)
         uow.session.expunge_all()
     can_see_jobs = ctx.permissions.has(actor, SEE_FAILED_JOBS)
-    return ConsoleView(lists, totals, ctx.jobs.failed() if can_see_jobs else [], next_due)
+    capped = {kind: min(n, queries.COUNT_CAP) for kind, n in totals.items()}
+    failed = ctx.jobs.failed() if can_see_jobs else []
+    return ConsoleView(lists, capped, failed, next_due, more)
 
 
 @dataclass(frozen=True)
