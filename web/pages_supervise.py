@@ -46,7 +46,7 @@ def _render(results: list[overrides.BulkResult] | None = None, status: int = 200
         results=results,
         departments=[u for u in ctx.directory.all() if u.is_department],
         areas=[u for u in ctx.directory.all() if not u.is_department and u.level != "grid"],
-        processes=[(p.process_id, p.name) for p in processes.list_processes(ctx)],
+        processes=processes.process_names(ctx),
     ), status
 
 
