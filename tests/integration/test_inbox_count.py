@@ -86,3 +86,13 @@ def test_the_console_counts_to_the_cap_too(
     view = supervision.console(ctx, chief)
     assert (view.totals["overdue"], "overdue" in view.more) == (3, True)
     assert len(view.lists["overdue"]) == 5  # the list shows its 200 as before
+
+
+def test_the_heatmap_counts_waiting_steps_and_their_age(ctx: GridcaseContext) -> None:
+    for _ in range(2):
+        report(ctx)
+    ctx.clock.advance(hours=3)
+    report(ctx)
+    heat = supervision.heat(ctx, load_actor(ctx, "sup01"), "closed_loop").elements
+    assert heat["review"]["count"] == 3
+    assert heat["review"]["avg_hours"] == pytest.approx(2.0, abs=0.1)  # (3 + 3 + 0) / 3
