@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from web.i18n import localized, said
+from web.schema_messages import phrased
 from workflows.domain.errors import (
     AuthenticationError,
     BpmnValidationError,
@@ -145,7 +146,7 @@ def _seconds_to_wait() -> int | None:
 
 def flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(messages, list):
-        return {prefix or "_form": [str(m) for m in messages]}
+        return {prefix or "_form": [phrased(m) for m in messages]}
     flat: dict[str, list[str]] = {}
     for key, value in messages.items():
         name = f"{prefix}.{key}" if prefix else str(key)

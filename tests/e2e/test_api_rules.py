@@ -83,6 +83,15 @@ def test_bad_report_gives_field_errors(api: Api) -> None:
     assert resp.status_code == 400 and "category" in resp.get_json()["fields"]
 
 
+def test_a_refused_parameter_is_said_in_chinese(api: Api) -> None:
+    """marshmallow's own refusals (a range, a type) are said like the service layer's."""
+    body = api.get("cd01", "/api/v1/tasks", query_string={"page": 0}).get_json()
+    assert body["said"] == "须在 1 到 100000 之间"
+    assert body["fields"]["page"] == ["from 1 to 100000"]
+    body = api.get("cd01", "/api/v1/tasks", query_string={"per_page": "x"}).get_json()
+    assert body["said"] == "须为整数"
+
+
 def test_unauthenticated_calls_get_401(api: Api) -> None:
     assert api.client.get("/api/v1/tasks").status_code == 401
     bad = api.client.get("/api/v1/tasks", headers={"Authorization": "Bearer nope"})
