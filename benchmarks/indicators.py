@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
+from benchmarks.timing import timings_ms
 from engine.clock import ShiftedClock
 from workflows.adapters.indicator_predicates import Scope
 from workflows.adapters.indicator_queries import IndicatorQuery
@@ -262,13 +263,7 @@ def _worker_of(grid_key: str) -> str:
 
 
 def _timed(label: str, action: Callable[[], object], repeat: int) -> Timing:
-    action()  # warm: the plan cache, the first connection
-    ms = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        ms.append((time.perf_counter() - began) * 1000)
-    return Timing(label, ms)
+    return Timing(label, timings_ms(action, repeat))
 
 
 def _from_cases(ctx: GridcaseContext, request: indicators.IndicatorRequest) -> Callable[[], object]:

@@ -21,6 +21,7 @@ from sqlalchemy import event, func, select, text
 
 from benchmarks.indicators import YEAR, seed_sql
 from benchmarks.pages import _login
+from benchmarks.timing import timings_ms
 from engine.clock import ShiftedClock
 from engine.models import ProcessInstance, ProcessVersion
 from web import create_app
@@ -140,13 +141,7 @@ class Plans:
 
 
 def _timed(label: str, action: Callable[[], object], repeat: int) -> Timing:
-    action()  # warm: the plan, the cache, the template
-    ms = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        ms.append((time.perf_counter() - began) * 1000)
-    return Timing(label, ms)
+    return Timing(label, timings_ms(action, repeat))
 
 
 def _inbox(ctx: GridcaseContext, user: str, page: int = 1, **flt: Any) -> Callable[[], object]:
