@@ -96,3 +96,14 @@ def test_the_heatmap_counts_waiting_steps_and_their_age(ctx: GridcaseContext) ->
     heat = supervision.heat(ctx, load_actor(ctx, "sup01"), "closed_loop").elements
     assert heat["review"]["count"] == 3
     assert heat["review"]["avg_hours"] == pytest.approx(2.0, abs=0.1)  # (3 + 3 + 0) / 3
+
+
+def test_a_step_of_no_case_is_neither_listed_nor_counted(ctx: GridcaseContext) -> None:
+    """Care visits and volunteer orders have their own lists: the inbox counts what it lists."""
+    numbers = [report(ctx).case.number for _ in range(3)]
+    with ctx.uow() as uow:  # the first becomes an instance of no case, as a care visit is
+        uow.session.delete(uow.cases.by_number(numbers[0]))
+        uow.commit()
+    page = cases.inbox(ctx, load_actor(ctx, "cd01"), cases.InboxFilter())
+    assert len(page.items) == page.total
+    assert numbers[0] not in {v.case.number for v in page.items}

@@ -77,10 +77,15 @@ class InboxQuery:
             """The ids of the first ``n`` visible tasks of each branch, in inbox order."""
             branches = []
             for seen in visibility.branches():
-                branch = select(TaskRecord.id, *INBOX_ORDER_COLUMNS).where(seen, *on_task)
-                if on_case:
-                    branch = branch.join(Case, Case.instance_id == TaskRecord.instance_id)
-                branch = branch.where(*on_case).order_by(*INBOX_ORDER).limit(n)
+                # Joined even without a filter on the case: steps of no case (care visits,
+                # volunteer orders) have lists of their own and are not counted here.
+                branch = (
+                    select(TaskRecord.id, *INBOX_ORDER_COLUMNS)
+                    .join(Case, Case.instance_id == TaskRecord.instance_id)
+                    .where(seen, *on_task, *on_case)
+                    .order_by(*INBOX_ORDER)
+                    .limit(n)
+                )
                 branches.append(select(branch.subquery()))
             return union(*branches).subquery() if branches else None
 
