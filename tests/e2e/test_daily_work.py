@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 
 from tests.app_fixtures import PASSWORD
 from tests.images import png
-from tests.processes.helpers import accepted, ready, step
+from tests.processes.helpers import accepted, ready, report, step
 from web import create_app
+from workflows.adapters import queries
 from workflows.domain.errors import ConflictError
 from workflows.services import attachments, cases, deadlines, overrides
 from workflows.services.accounts import load_actor
@@ -197,3 +198,16 @@ def test_a_notice_for_a_role_is_read_by_each_holder_on_their_own(ctx: GridcaseCo
     assert second.get("/notices/unread.json").get_json() == {"unread": before}
     api_view = first.get("/api/v1/notifications").get_json()
     assert api_view and all(n["read_at"] for n in api_view if n["kind"] == "extension_requested")
+
+
+def test_a_big_inbox_lists_the_most_urgent_and_asks_for_a_filter(
+    ctx: GridcaseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        report(ctx)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(cases, "COUNT_CAP", 3)
+    page = _web(ctx, "cd01").get("/inbox").get_data(as_text=True)
+    assert re.search(r"我的待办\s*<small>3\+</small>", page)
+    assert "只列出最紧急的 3 项；其余的请用上方的筛选缩小范围后查看。" in page
+    assert page.count('href="/tasks/') == 3 and ">下一页<" not in page
