@@ -43,9 +43,10 @@ FROM cases c WHERE c.id > :after
 """
 SQL_LINK = "UPDATE cases SET instance_id = id + :shift WHERE id > :after"
 SQL_TASKS = """
-INSERT INTO tasks (id, instance_id, business_key, element_id, title, lane, role, unit_key,
-    unit_path, properties, state, created_at, due_at, completed_at, completed_by)
-SELECT md5(c.id::text || s.element)::uuid::text, c.instance_id, c.number, s.element, s.title,
+INSERT INTO tasks (id, instance_id, business_key, process_id, element_id, title, lane, role,
+    unit_key, unit_path, properties, state, created_at, due_at, completed_at, completed_by)
+SELECT md5(c.id::text || s.element)::uuid::text, c.instance_id, c.number, 'closed_loop',
+    s.element, s.title,
     s.role, s.role, s.unit, u.path, '{}', s.state, s.created, s.created + INTERVAL '2 days',
     CASE WHEN s.state = 'completed' THEN s.created + INTERVAL '1 hour' END,
     CASE WHEN s.state = 'completed' THEN 'bench' END

@@ -112,7 +112,14 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_unit", "status", "review_unit_key"),
         Index("ix_cases_grid", "grid_key", "status"),
-        Index("ix_cases_instance_id", "instance_id", unique=True),
+        # The inbox joins every waiting task to its case here; on PostgreSQL the filters on
+        # the case (category, status) are read from the index alone.
+        Index(
+            "ix_cases_instance_id",
+            "instance_id",
+            unique=True,
+            postgresql_include=["category", "status"],
+        ),
         Index("ix_cases_registered_at", "registered_at"),
         Index("ix_cases_street_registered", "street_key", "registered_at"),
         Index("ix_cases_department_registered", "department_key", "registered_at"),

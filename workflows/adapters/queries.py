@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import exists, false, func, literal, or_, select, text, true, union
 from sqlalchemy.orm import Session
 
-from engine.db import UTCDateTime
+from engine.db import UTCDateTime, without_parallel_workers
 from engine.models import ProcessInstance, TaskRecord
 from engine.repositories import Visibility
 from workflows.adapters.indicator_predicates import hours_between
@@ -53,6 +53,7 @@ class InboxQuery:
     def search(
         self, visibility: Visibility, flt: InboxFilter, *, now: datetime, limit: int, offset: int
     ) -> tuple[list[tuple[TaskRecord, Case]], int]:
+        without_parallel_workers(self.session)
         on_task: list[Any] = [TaskRecord.state == "ready"]
         on_case: list[Any] = []
         if flt.role:
@@ -171,6 +172,7 @@ class ConsoleQuery:
                 )
             ],
         }
+        without_parallel_workers(self.session)
         conds = self._open(flt)
 
         def first(n: int) -> Any:
