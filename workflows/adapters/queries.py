@@ -3,7 +3,7 @@ filtered by what a person may see) and the supervisors' console. Nothing here wr
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,13 @@ INBOX_ORDER = (TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at, Task
 INBOX_ORDER_COLUMNS = (TaskRecord.due_at, TaskRecord.created_at)
 
 
+def first_of_each(branches: Sequence[Any], order: Sequence[Any], n: int) -> Any:
+    """The first ``n`` rows of each branch in ``order``, merged (duplicates once): each
+    branch can then be read from an index that matches it, as far as a page needs, where
+    one OR over them all would read and sort every row."""
+    return union(*(select(b.order_by(*order).limit(n).subquery()) for b in branches)).subquery()
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     """Inbox filters; ``None`` means no filter. ``status`` is the case status."""
@@ -41,10 +48,8 @@ class InboxFilter:
 class InboxQuery:
     """Ready tasks joined with their cases, filtered by what a person may see.
 
-    Each way of seeing a task (own tasks, a role in a unit, a supervised subtree) is read
-    separately, in inbox order and only as far as the page and the capped count need, from
-    an index of ready tasks that matches it; the branches are then merged. One OR over all
-    of them would make the database read and sort every visible task for each page.
+    Each way of seeing a task (own tasks, a role in a unit, a supervised subtree) is one
+    branch of :func:`first_of_each`, read from an index of ready tasks that matches it.
     """
 
     def __init__(self, session: Session):
@@ -74,32 +79,22 @@ class InboxQuery:
                 or_(Case.number.like(like), Case.title.like(like), Case.address.like(like))
             )
 
-        def first(n: int) -> Any:
-            """The ids of the first ``n`` visible tasks of each branch, in inbox order."""
-            branches = []
-            for seen in visibility.branches():
-                # Joined even without a filter on the case: steps of no case (care visits,
-                # volunteer orders) have lists of their own and are not counted here.
-                branch = (
-                    select(TaskRecord.id, *INBOX_ORDER_COLUMNS)
-                    .join(Case, Case.instance_id == TaskRecord.instance_id)
-                    .where(seen, *on_task, *on_case)
-                    .order_by(*INBOX_ORDER)
-                    .limit(n)
-                )
-                branches.append(select(branch.subquery()))
-            return union(*branches).subquery() if branches else None
+        # Joined even without a filter on the case: steps of no case (care visits, volunteer
+        # orders) have lists of their own and are not counted here.
+        branches = [
+            select(TaskRecord.id, *INBOX_ORDER_COLUMNS)
+            .join(Case, Case.instance_id == TaskRecord.instance_id)
+            .where(seen, *on_task, *on_case)
+            for seen in visibility.branches()
+        ]
 
-        counted = first(COUNT_CAP + 1)
-        if counted is None:
-            return [], 0
         # Counted up to one past the cap only: an inbox of 100,000 says "1,000+".
+        counted = first_of_each(branches, INBOX_ORDER, COUNT_CAP + 1)
         total = self.session.scalar(select(func.count()).select_from(counted)) or 0
         end = min(offset + limit, total, COUNT_CAP)  # pages reach the first COUNT_CAP only
         if offset >= end:
             return [], total
-        shown = first(end)
-        assert shown is not None
+        shown = first_of_each(branches, INBOX_ORDER, end)
         stmt = (
             select(TaskRecord, Case)
             .join(shown, shown.c.id == TaskRecord.id)
@@ -175,27 +170,12 @@ class ConsoleQuery:
         without_parallel_workers(self.session)
         conds = self._open(flt)
 
-        def first(n: int) -> Any:
-            branches = [
-                select(
-                    select(Case.id, Case.updated_at)
-                    .where(*conds, one)
-                    .order_by(Case.updated_at, Case.id)
-                    .limit(n)
-                    .subquery()
-                )
-                for one in kinds[kind]
-            ]
-            return union(*branches).subquery()
-
-        total = self.session.scalar(select(func.count()).select_from(first(COUNT_CAP + 1))) or 0
-        shown = first(limit)
-        stmt = (
-            select(Case)
-            .join(shown, shown.c.id == Case.id)
-            .order_by(Case.updated_at, Case.id)
-            .limit(limit)
-        )
+        branches = [select(Case.id, Case.updated_at).where(*conds, one) for one in kinds[kind]]
+        order = (Case.updated_at, Case.id)
+        counted = first_of_each(branches, order, COUNT_CAP + 1)
+        total = self.session.scalar(select(func.count()).select_from(counted)) or 0
+        shown = first_of_each(branches, order, limit)
+        stmt = select(Case).join(shown, shown.c.id == Case.id).order_by(*order).limit(limit)
         return list(self.session.scalars(stmt)), total
 
     def next_due(self, instance_ids: Collection[int]) -> dict[int, datetime]:
