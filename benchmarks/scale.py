@@ -9,10 +9,8 @@ query plans of the inbox (EXPLAIN ANALYZE) in ``<data>/bench-scale-plans.txt``.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from typing import Any
 from sqlalchemy import event, func, select, text
 
 from benchmarks.indicators import YEAR, seed_sql
-from benchmarks.pages import _login
+from benchmarks.pages import PageTiming, _login
 from benchmarks.timing import timings_ms
 from engine.clock import ShiftedClock
 from engine.models import ProcessInstance, ProcessVersion
@@ -70,16 +68,6 @@ CROSS JOIN LATERAL (VALUES
 JOIN org_units u ON u.key = s.unit
 WHERE c.id > :after AND s.shown
 """
-
-
-@dataclass(frozen=True)
-class Timing:
-    label: str
-    ms: list[float]
-
-    def line(self) -> str:
-        q = statistics.quantiles(self.ms, n=20)
-        return f"{self.label:<52} p50 {statistics.median(self.ms):7.1f} ms   p95 {q[18]:7.1f} ms"
 
 
 def seed(ctx: GridcaseContext, count: int, **narrow: Any) -> float:
@@ -141,8 +129,8 @@ class Plans:
         return "\n".join(out)
 
 
-def _timed(label: str, action: Callable[[], object], repeat: int) -> Timing:
-    return Timing(label, timings_ms(action, repeat))
+def _timed(label: str, action: Callable[[], object], repeat: int) -> PageTiming:
+    return PageTiming(label, timings_ms(action, repeat))
 
 
 def _inbox(ctx: GridcaseContext, user: str, page: int = 1, **flt: Any) -> Callable[[], object]:
@@ -157,7 +145,7 @@ def _query(ctx: GridcaseContext, user: str, **flt: Any) -> Callable[[], object]:
 
 def measure(
     ctx: GridcaseContext, password: str, repeat: int, plans: Plans
-) -> tuple[list[Timing], list[str]]:
+) -> tuple[list[PageTiming], list[str]]:
     """Timings of the lists, and the plans of the inbox's queries."""
     app = create_app({"WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench"}, context=ctx)
     chief = load_actor(ctx, "sup01")
