@@ -75,6 +75,18 @@ class EndState:
     properties: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class Look:
+    """Where a workflow stands after a step (see :meth:`WorkflowHost.look`)."""
+
+    ready: list[ReadyTask]
+    timers: list[WaitingTimer]
+    statuses: list[str]  # the ``status`` properties of the events it waits on
+    emitted: list[Emitted]
+    end: EndState | None
+    data: dict[str, Any]
+
+
 class _ClockInUse(threading.local):
     """The clock of the host running Spiff code in this thread (None: the machine's)."""
 
@@ -149,6 +161,50 @@ def _set_data(task: Any, variables: Mapping[str, Any]) -> None:
     task.set_data(**variables)
     if isinstance(task.parent.task_spec, BoundaryEventSplit):
         task.parent.set_data(**variables)
+
+
+def _ready_view(task: Any) -> ReadyTask:
+    # Spiff gives a task inside a subprocess the subprocess's lane; a ``lane`` property
+    # lets a designer put one such task in another role's lane.
+    return ReadyTask(
+        id=str(task.id),
+        element_id=task.task_spec.bpmn_id,
+        title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+        lane=_properties(task).get("lane") or task.task_spec.lane,
+        properties=dict(_properties(task)),
+        data=task.data,
+    )
+
+
+def _waiting_timer(task: Any) -> WaitingTimer | None:
+    """The armed timer a waiting task is, with its due time (None: not a timer, or one
+    Spiff has not given a time yet)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(definition, TimerEventDefinition):
+        return None
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not value:
+        return None
+    activity = next((s for s in task.parent.children if s is not task and s.task_spec.manual), None)
+    return WaitingTimer(
+        task_id=str(task.id),
+        element_id=task.task_spec.bpmn_id,
+        kind=_properties(task).get("timer"),
+        due=TimerEventDefinition.get_datetime(value),
+        activity_id=str(activity.id) if activity is not None else None,
+        name=task.task_spec.bpmn_name or "",
+    )
+
+
+def _take_emitted(task: Any) -> Emitted | None:
+    """A completed node's ``emit`` event if not reported before; marks it reported."""
+    kind = _properties(task).get("emit")
+    if not kind or task.internal_data.get("gridcase_emitted"):
+        return None
+    task.internal_data["gridcase_emitted"] = True
+    return Emitted(task.task_spec.bpmn_id, kind, dict(task.data))
 
 
 # Engine steps (scripts, gateways, events) one call may run before it stops: a person's
@@ -255,15 +311,6 @@ class WorkflowHost:
                 states["active"].add(element)
         return states
 
-    def waiting_statuses(self, wf: BpmnWorkflow) -> list[str]:
-        """The ``status`` properties of catch events the workflow waits on (not boundary
-        timers: those wait beside a task)."""
-        return [
-            _properties(t)["status"]
-            for t in wf.get_tasks(state=TaskState.WAITING)
-            if "status" in _properties(t)
-        ]
-
     def take_messages(self, wf: BpmnWorkflow) -> list[Message]:
         """Messages thrown that nothing inside the workflow caught (for the host to route)."""
         return [
@@ -283,19 +330,40 @@ class WorkflowHost:
 
     def ready_tasks(self, wf: BpmnWorkflow) -> list[ReadyTask]:
         """The user tasks waiting for people, in tree order."""
-        # Spiff gives a task inside a subprocess the subprocess's lane; a ``lane`` property
-        # lets a designer put one such task in another role's lane.
-        return [
-            ReadyTask(
-                id=str(t.id),
-                element_id=t.task_spec.bpmn_id,
-                title=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-                lane=_properties(t).get("lane") or t.task_spec.lane,
-                properties=dict(_properties(t)),
-                data=t.data,
-            )
-            for t in wf.get_tasks(state=TaskState.READY, manual=True)
-        ]
+        return [_ready_view(t) for t in wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def look(self, wf: BpmnWorkflow) -> Look:
+        """Where the workflow stands after a step, from one walk of its task tree (the
+        separate reads below each walk it again); emitted nodes are marked reported."""
+        ready, timers, statuses, emitted = [], [], [], []
+        for task in wf.get_tasks():
+            state = task.state
+            if state == TaskState.READY:
+                if task.task_spec.manual:
+                    ready.append(task)
+            elif state == TaskState.WAITING:
+                timer = _waiting_timer(task)
+                if timer is not None:
+                    timers.append(timer)
+                if "status" in _properties(task):
+                    statuses.append(_properties(task)["status"])
+            elif state == TaskState.COMPLETED:
+                event = _take_emitted(task)
+                if event is not None:
+                    emitted.append(event)
+        if wf.is_completed():
+            data = self.data(wf)
+        else:
+            newest = max(ready, key=lambda t: t.last_state_change, default=wf.last_task)
+            data = dict(newest.data) if newest is not None else {}
+        return Look(
+            ready=[_ready_view(t) for t in ready],
+            timers=timers,
+            statuses=statuses,
+            emitted=emitted,
+            end=self.end_state(wf),
+            data=data,
+        )
 
     @_on_host_clock
     def complete(self, wf: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> None:
@@ -351,30 +419,8 @@ class WorkflowHost:
 
     def waiting_timers(self, wf: BpmnWorkflow) -> list[WaitingTimer]:
         """Every armed timer with its due time (Spiff computes it when the timer is reached)."""
-        found = []
-        for task in wf.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, TimerEventDefinition):
-                continue
-            value = task.internal_data.get("event_value")
-            if isinstance(value, dict):
-                value = value.get("next")
-            if not value:
-                continue
-            activity = next(
-                (s for s in task.parent.children if s is not task and s.task_spec.manual), None
-            )
-            found.append(
-                WaitingTimer(
-                    task_id=str(task.id),
-                    element_id=task.task_spec.bpmn_id,
-                    kind=_properties(task).get("timer"),
-                    due=TimerEventDefinition.get_datetime(value),
-                    activity_id=str(activity.id) if activity is not None else None,
-                    name=task.task_spec.bpmn_name or "",
-                )
-            )
-        return found
+        timers = (_waiting_timer(t) for t in wf.get_tasks(state=TaskState.WAITING))
+        return [t for t in timers if t is not None]
 
     def move_timer(self, wf: BpmnWorkflow, timer_task_id: str, due: datetime) -> None:
         """Re-arm a waiting timer for a new time (extensions, suspension, supervisors).
@@ -437,16 +483,6 @@ class WorkflowHost:
         """Overwrite process variables on waiting tasks; they carry them to later steps."""
         for task_id in task_ids:
             _set_data(wf.get_task_from_id(UUID(task_id)), variables)
-
-    def take_emitted(self, wf: BpmnWorkflow) -> list[Emitted]:
-        """Completed nodes with an ``emit`` property not reported before; marks them reported."""
-        found = []
-        for task in _completed(wf):
-            kind = _properties(task).get("emit")
-            if kind and not task.internal_data.get("gridcase_emitted"):
-                task.internal_data["gridcase_emitted"] = True
-                found.append(Emitted(task.task_spec.bpmn_id, kind, dict(task.data)))
-        return found
 
     def end_state(self, wf: BpmnWorkflow) -> EndState | None:
         """The end event a completed workflow reached, or None while it runs."""

@@ -10,10 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import inspect
+
 from engine.assignment import Assigner, Assignment
 from engine.clock import Clock
 from engine.errors import ConflictError, NotFoundError, Phrase
 from engine.host import Emitted, EndState, Message, ReadyTask, WaitingTimer, WorkflowHost
+from engine.live_workflows import LiveWorkflows
 from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 from engine.spec_registry import ParsedSpec, SpecRegistry
 from engine.uow import UnitOfWork
@@ -39,11 +42,13 @@ class Transition:
 @dataclass
 class Runtime:
     """What instance operations need besides the unit of work: the host that runs
-    SpiffWorkflow, the registry of parsed specs and the domain's assigner."""
+    SpiffWorkflow, the registry of parsed specs, the domain's assigner and the workflows
+    kept alive between steps."""
 
     host: WorkflowHost
     registry: SpecRegistry
     assigner: Assigner
+    live: LiveWorkflows = field(default_factory=LiveWorkflows)
 
     @property
     def clock(self) -> Clock:
@@ -207,13 +212,17 @@ def snapshot(
     """Read from ``wf`` when the caller has the workflow in hand (an operation just ran on
     it), else from one load of the stored state."""
     host = runtime.host
+    loaded = wf is None
     wf = wf if wf is not None else load_workflow(uow, runtime, instance)
     running = instance.status != "completed"
-    return Snapshot(
+    found = Snapshot(
         data=host.data(wf),
         waiting_messages=host.waiting_messages(wf) if running else [],
         timers=host.waiting_timers(wf) if running else [],
     )
+    if loaded and _as_committed(uow, instance):
+        runtime.live.keep(instance.id, instance.lock_version, wf)
+    return found
 
 
 def message_starts(uow: UnitOfWork, runtime: Runtime) -> dict[str, str]:
@@ -331,7 +340,32 @@ def _ready(uow: UnitOfWork, task_id: str) -> TaskRecord:
 
 
 def load_workflow(uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance) -> Any:
+    """The instance's workflow, the caller's alone: the one the last step on it left in
+    this process when its state is still the one committed, else rebuilt from the state."""
+    kept = runtime.live.take(instance.id, instance.lock_version)
+    if kept is not None and _as_committed(uow, instance):
+        return kept
     return runtime.host.load(runtime.spec_of(uow, instance.version_id), instance.state)
+
+
+# The instances whose state this transaction has written (in ``session.info``).
+WRITTEN = "instances written"
+
+
+def _as_committed(uow: UnitOfWork, instance: ProcessInstance) -> bool:
+    """Whether the instance's state and lock version are still as committed: this
+    transaction has neither changed nor written them."""
+    if instance.id in uow.session.info.get(WRITTEN, ()):
+        return False
+    return not inspect(instance).attrs.state.history.has_changes()
+
+
+def _hand_on(live: LiveWorkflows, instance: ProcessInstance, wf: Any, state: str) -> None:
+    """Keep ``wf`` for the next step if ``state``, dumped from it, is what was committed
+    (read from the loaded attributes: the session has closed)."""
+    committed = inspect(instance).dict
+    if committed.get("state") is state and committed.get("lock_version") is not None:
+        live.keep(instance.id, committed["lock_version"], wf)
 
 
 def _record_properties(task: ReadyTask) -> dict[str, Any]:
@@ -374,12 +408,14 @@ def project(
     actor: str,
     completed: TaskRecord | None = None,
 ) -> Transition:
-    """Write state and bring the task projection in line with the workflow's ready tasks."""
+    """Write state and bring the task projection in line with the workflow's ready tasks
+    (flushed with the rest of the transaction: a lost race surfaces at its commit)."""
     now = uow.now()
     host = runtime.host
-    ready = {t.id: t for t in host.ready_tasks(wf)}
+    look = host.look(wf)
+    ready = {t.id: t for t in look.ready}
     existing = {r.id: r for r in uow.tasks.ready_for_instance(instance.id)}
-    result = Transition(instance=instance, data=host.data(wf), workflow=wf)
+    result = Transition(instance=instance, data=look.data, workflow=wf)
     if completed is not None:
         existing.pop(completed.id, None)
         result.closed.append(completed)
@@ -423,24 +459,24 @@ def project(
             task=record,
             payload={"role": record.role, "unit": record.unit_key, "assignee": record.assignee},
         )
-    timers = host.waiting_timers(wf)
-    _set_due_times(result.ready, timers)
-    result.wakeup = _next_wakeup(instance.id, timers)
+    _set_due_times(result.ready, look.timers)
+    result.wakeup = _next_wakeup(instance.id, look.timers)
     uow.wakeups.set(instance.id, result.wakeup)
-    result.events = host.take_emitted(wf)
+    result.events = look.emitted
     for event in result.events:
         journal(uow, instance, actor, event.kind, payload={"element_id": event.element_id})
-    result.waiting = host.waiting_statuses(wf)
+    result.waiting = look.statuses
     result.messages = host.take_messages(wf)
     for message in result.messages:
         journal(uow, instance, actor, "message_sent", payload={"message": message.name})
     instance.state = host.dump(wf)
     instance.updated_at = now
-    result.end = host.end_state(wf)
+    uow.session.info.setdefault(WRITTEN, set()).add(instance.id)
+    uow.after_close(_hand_on, runtime.live, instance, wf, instance.state)
+    result.end = look.end
     if result.end is not None:
         instance.status = "completed"
         instance.end_event = result.end.element_id
         instance.ended_at = now
         journal(uow, instance, actor, "ended", payload={"end_event": result.end.element_id})
-    uow.flush()
     return result

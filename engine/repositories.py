@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.db import upsert_insert
 from engine.errors import NotFoundError
@@ -163,6 +163,8 @@ class TaskRepository:
             # Two people doing one step: the second waits here for the first to commit and
             # then reads the step done (the waiting tasks are read once, not again later).
             .with_for_update(of=TaskRecord)
+            # The state is read only if the workflow is not kept alive in this process.
+            .options(defer(ProcessInstance.state))
         )
         rows = self.session.execute(stmt).all()
         found = next((row for row in rows if row[0].id == task_id), None)
@@ -245,18 +247,21 @@ class WakeupRepository:
             current.kind = wakeup.kind
 
     def _write(self, instance_id: int, wakeup: Wakeup | None) -> None:
+        # A plain statement on the table: the session holds no such row to keep in step,
+        # and the step's other rows are not flushed for it (they go in the commit's flush).
+        table = Wakeup.__table__
         if wakeup is None:
-            self.session.execute(delete(Wakeup).where(Wakeup.instance_id == instance_id))
-            return
-        values = {
-            "due_at": wakeup.due_at,
-            "timer_task_id": wakeup.timer_task_id,
-            "element_id": wakeup.element_id,
-            "kind": wakeup.kind,
-        }
-        stmt = upsert_insert(self.session)(Wakeup).values(instance_id=instance_id, **values)
-        upsert = stmt.on_conflict_do_update(index_elements=["instance_id"], set_=values)
-        self.session.execute(upsert)
+            stmt = delete(table).where(table.c.instance_id == instance_id)
+        else:
+            values = {
+                "due_at": wakeup.due_at,
+                "timer_task_id": wakeup.timer_task_id,
+                "element_id": wakeup.element_id,
+                "kind": wakeup.kind,
+            }
+            insert = upsert_insert(self.session)(table).values(instance_id=instance_id, **values)
+            stmt = insert.on_conflict_do_update(index_elements=["instance_id"], set_=values)
+        self.session.connection().execute(stmt)
 
     def next_due(self, after: datetime) -> datetime | None:
         """The earliest wake-up time later than ``after``."""

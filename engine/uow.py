@@ -3,7 +3,9 @@
 Work that must wait for the commit (scheduling a timer in RQ, pushing a webhook) is handed
 to :meth:`UnitOfWork.after_commit` where it arises; it runs once the commit has succeeded and
 never when the transaction rolls back. Likewise :meth:`UnitOfWork.on_rollback` undoes what
-the transaction wrote outside the database (uploaded files) when it does not commit.
+the transaction wrote outside the database (uploaded files) when it does not commit, and
+:meth:`UnitOfWork.after_close` hands on, once the block has ended, what the block may still
+have been reading after its commit (a live workflow, to the next step on its instance).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.wakeups = WakeupRepository(self.session)
         self._after_commit: list[Callback] = []
         self._on_rollback: list[Callback] = []
+        self._after_close: list[Callback] = []
         self._committed = False
         return self
 
@@ -70,6 +73,8 @@ class UnitOfWork:
                 raise
         if not self._committed:
             _run_all(self._on_rollback, "undo after rollback")
+        elif exc is None:
+            _run_all(self._after_close, "hand-on after the block")
         if isinstance(exc, DBAPIError) and _connection_lost(exc):
             raise DatabaseUnavailable("the database cannot be reached; nothing was saved") from exc
 
@@ -84,6 +89,10 @@ class UnitOfWork:
     def on_rollback(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run ``callback(*args)`` if the block ends without committing."""
         self._on_rollback.append((callback, args))
+
+    def after_close(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback(*args)`` once the block has ended without error, if it committed."""
+        self._after_close.append((callback, args))
 
     def commit(self) -> None:
         """Commit, turning a lost optimistic-lock race into :class:`ConflictError`; then run

@@ -193,9 +193,9 @@ def note_pending(session: Session, changed: Changed) -> None:
         for bucket in sorted(changed.cases | changed.marks)
         for day, grid in (bucket,)
     ]
-    upsert = upsert_insert(session)(RollupPending).values(rows)
     pending = RollupPending.__table__.c
-    session.execute(
+    upsert = upsert_insert(session)(RollupPending.__table__).values(rows)
+    session.connection().execute(  # a plain statement: no rows of the session involved
         upsert.on_conflict_do_update(
             index_elements=[pending.day, pending.grid_key],
             set_={

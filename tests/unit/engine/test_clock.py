@@ -63,7 +63,7 @@ def test_boundary_timers_warn_then_cancel_the_task(host, clock, spec) -> None:
 
     clock.advance(hours=1, minutes=1)
     host.fire_due_timers(wf)
-    assert [(e.element_id, e.kind) for e in host.take_emitted(wf)] == [("warning", "warning")]
+    assert [(e.element_id, e.kind) for e in host.look(wf).emitted] == [("warning", "warning")]
     assert _ready(host, wf) == ["work"]  # a non-interrupting timer leaves the task open
     assert list(_timers(host, wf)) == ["overdue"]
 
@@ -146,7 +146,7 @@ def test_a_cycle_timer_reminder_is_reported_when_it_fires(host, clock, spec) -> 
     wf = host.start(spec("reminder"), {})
     clock.advance(hours=1, minutes=1)
     host.fire_due_timers(wf)
-    assert [e.element_id for e in host.take_emitted(wf)] == ["reminded"]
+    assert [e.element_id for e in host.look(wf).emitted] == ["reminded"]
 
 
 def test_moving_a_cycle_timer_keeps_it_cycling(host, clock, spec) -> None:

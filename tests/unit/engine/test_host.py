@@ -91,12 +91,12 @@ def test_the_accepted_path_ends_with_the_script_result(host, spec) -> None:
 def test_an_emitting_node_is_reported_once(host, spec) -> None:
     wf = host.start(spec("review"), {"amount": 10})
     host.complete(wf, host.ready_tasks(wf)[0].id, {"decision": "accept"})
-    assert host.take_emitted(wf) == []
+    assert host.look(wf).emitted == []
     host.complete(wf, host.ready_tasks(wf)[0].id, {"people": 4})
-    [event] = host.take_emitted(wf)
+    [event] = host.look(wf).emitted
     assert event == Emitted("share", "shared", event.data)
     assert event.data["share"] == 2.5
-    assert host.take_emitted(wf) == []
+    assert host.look(wf).emitted == []
 
 
 def test_a_message_reaches_the_waiting_catch_event(host, spec) -> None:
@@ -160,3 +160,28 @@ def test_a_loop_that_never_waits_is_stopped_and_named(host, spec) -> None:
         host.start(spec("spin"), {"n": 0, "limit": 10**9})
     assert str(MAX_ENGINE_STEPS) in str(err.value)
     assert err.value.element_id in ("count", "again")
+
+
+def _separately(host: WorkflowHost, wf) -> tuple:
+    """What the one walk must agree with: each read on its own walk."""
+    return (host.ready_tasks(wf), host.waiting_timers(wf), host.end_state(wf), host.data(wf))
+
+
+@pytest.mark.parametrize(
+    ("name", "answers"),
+    [
+        ("review", [{"decision": "accept"}, {"people": 4}]),
+        ("reply", [{"question": "when?"}]),
+        ("deadline", [{}]),
+    ],
+)
+def test_one_walk_finds_what_the_separate_reads_find(host, spec, name, answers) -> None:
+    wf = host.start(spec(name), {"amount": 10})
+    for given in [*answers, None]:
+        look = host.look(wf)
+        assert (look.ready, look.timers, look.end, look.data) == _separately(host, wf)
+        if given is None or not look.ready:
+            break
+        host.complete(wf, look.ready[0].id, given)
+    if name == "reply":
+        assert host.look(wf).statuses == [] and host.waiting_messages(wf) == ["reply"]

@@ -28,7 +28,7 @@ def test_a_loaded_workflow_carries_on_to_its_end(spec) -> None:
     reader.complete(loaded, reader.ready_tasks(loaded)[0].id, {"people": 3})
     assert reader.end_state(loaded) == EndState("end_accepted", {"status": "accepted"})
     assert reader.data(loaded)["share"] == 3
-    assert [e.element_id for e in reader.take_emitted(loaded)] == ["share"]
+    assert [e.element_id for e in reader.look(loaded).emitted] == ["share"]
 
 
 def test_armed_timers_and_awaited_messages_survive_a_round_trip(host, clock, spec) -> None:
@@ -50,8 +50,8 @@ def test_what_was_emitted_stays_reported_after_a_round_trip(host, spec) -> None:
     wf = host.start(parsed, {"amount": 10})
     host.complete(wf, host.ready_tasks(wf)[0].id, {"decision": "accept"})
     host.complete(wf, host.ready_tasks(wf)[0].id, {"people": 2})
-    assert len(host.take_emitted(wf)) == 1
-    assert host.take_emitted(host.load(parsed, host.dump(wf))) == []
+    assert len(host.look(wf).emitted) == 1
+    assert host.look(host.load(parsed, host.dump(wf))).emitted == []
 
 
 def test_the_state_does_not_embed_the_spec(host, spec) -> None:

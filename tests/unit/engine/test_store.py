@@ -205,8 +205,9 @@ def test_a_change_made_since_the_instance_was_read_is_a_conflict(uow, runtime, s
     with uow() as work:
         seen = work.instances.get(instance_id)  # kept, as a use case keeps what it read
         _bump_version(work, instance_id)
-        with pytest.raises(ConflictError):
-            complete_task(work, runtime, task_id, {"decision": "accept"}, "bob")
+        complete_task(work, runtime, task_id, {"decision": "accept"}, "bob")
+        with pytest.raises(ConflictError):  # at the one flush, the commit's
+            work.commit()
         assert seen.status == "running"
     with uow() as work:
         assert _tasks(work, instance_id) == [("check", "ready")]
