@@ -90,6 +90,12 @@ class InstanceRepository:
         self.session.add(instance)
         self.session.flush()
 
+    def get_many(self, instance_ids: Sequence[int]) -> list[ProcessInstance]:
+        """Several instances in one statement; a later :meth:`get` of one reads nothing
+        while the caller keeps the list (the session holds rows only weakly)."""
+        stmt = select(ProcessInstance).where(ProcessInstance.id.in_(instance_ids))
+        return list(self.session.scalars(stmt))
+
     def get(self, instance_id: int) -> ProcessInstance:
         found = self.session.get(ProcessInstance, instance_id)
         if found is None:
@@ -174,6 +180,18 @@ class TaskRepository:
         self.session.info.setdefault(READY_HELD, {})[instance.id] = [row[0] for row in rows]
         return task, instance, other
 
+    def hold_ready(self, instance_ids: Sequence[int]) -> list[TaskRecord]:
+        """Read the waiting tasks of several instances in one statement, for the next
+        :meth:`ready_for_instance` of each (the caller keeps the list while it works)."""
+        stmt = select(TaskRecord).where(
+            TaskRecord.instance_id.in_(instance_ids), TaskRecord.state == "ready"
+        )
+        found = list(self.session.scalars(stmt))
+        held = self.session.info.setdefault(READY_HELD, {})
+        for instance_id in instance_ids:
+            held[instance_id] = [t for t in found if t.instance_id == instance_id]
+        return found
+
     def ready_for_instance(self, instance_id: int) -> Sequence[TaskRecord]:
         held = self.session.info.get(READY_HELD, {}).pop(instance_id, None)
         if held is not None:  # read by for_step, nothing flushed for the instance since
@@ -230,6 +248,11 @@ class WakeupRepository:
 
     def get(self, instance_id: int) -> Wakeup | None:
         return self.session.get(Wakeup, instance_id)
+
+    def get_many(self, instance_ids: Sequence[int]) -> list[Wakeup]:
+        """Several wake-up rows in one statement (kept by the caller, as for instances)."""
+        stmt = select(Wakeup).where(Wakeup.instance_id.in_(instance_ids))
+        return list(self.session.scalars(stmt))
 
     def set(self, instance_id: int, wakeup: Wakeup | None) -> None:
         """Replace the instance's wake-up row (``None`` removes it): one upsert or delete,

@@ -242,6 +242,11 @@ class CaseRepository:
         volunteer orders)."""
         return self.session.scalars(select(Case).where(Case.instance_id == instance_id)).first()
 
+    def by_instances(self, instance_ids: Sequence[int]) -> dict[int, Case]:
+        """The cases of several instances in one statement, by instance id."""
+        stmt = select(Case).where(Case.instance_id.in_(instance_ids))
+        return {case.instance_id: case for case in self.session.scalars(stmt)}
+
     def get(self, case_id: int) -> Case:
         found = self.session.get(Case, case_id)
         if found is None:

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine import instances
 from engine import timers as instance_timers
 from engine.errors import ConflictError, WorkflowStepError
+from workflows.adapters.models import Case
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.services.case_progress import settle
 from workflows.services.caseless import settle_caseless
@@ -82,13 +84,37 @@ class Batch:
 
 def fire_batch(ctx: GridcaseContext, limit: int = BATCH) -> Batch:
     """Fire up to ``limit`` due instances in one transaction: how many it took, how many
-    fired.
+    fired. Nothing is lost if the process dies: the wake-up rows stay due until the commit.
 
-    Each instance fires inside a savepoint: one whose script fails is recorded (the console
-    lists it, a supervisor retries it) and one changed at the same moment by someone else
-    is left for the next batch, while the rest of the batch commits. Nothing is lost if the
-    process dies: the wake-up rows stay due until the commit.
+    The batch is first fired together: what the firings read is read for all of them at
+    once, and what they write goes in one flush. Should one of them fail, that attempt is
+    rolled back and the batch fired again, each instance in a savepoint of its own (see
+    :func:`_fire_each`).
     """
+    return _fire_together(ctx, limit) or _fire_each(ctx, limit)
+
+
+def _fire_together(ctx: GridcaseContext, limit: int) -> Batch | None:
+    """The batch with bulk reads and one flush; None (nothing kept) when one failed."""
+    with ctx.uow() as uow:
+        now = uow.now()
+        claimed = uow.wakeups.claim_due(now, limit)
+        if not claimed:
+            return Batch(0, 0)
+        _held = instances.read_ahead(uow, claimed)  # kept while firing
+        by_instance = uow.cases.by_instances(claimed)
+        try:
+            fired = sum(_fire_in(ctx, uow, i, now, by_instance.get(i)) for i in claimed)
+            uow.commit()
+        except (WorkflowStepError, ConflictError, StaleDataError):
+            return None
+        return Batch(len(claimed), fired)
+
+
+def _fire_each(ctx: GridcaseContext, limit: int) -> Batch:
+    """The batch, each instance inside a savepoint: one whose script fails is recorded
+    (the console lists it, a supervisor retries it) and one changed at the same moment by
+    someone else is left for the next batch, while the rest of the batch commits."""
     with ctx.uow() as uow:
         now = uow.now()
         fired = 0
@@ -96,7 +122,8 @@ def fire_batch(ctx: GridcaseContext, limit: int = BATCH) -> Batch:
         for instance_id in claimed:
             try:
                 with uow.session.begin_nested():
-                    fired += _fire_in(ctx, uow, instance_id, now)
+                    case = uow.cases.find_by_instance(instance_id)
+                    fired += _fire_in(ctx, uow, instance_id, now, case)
             except WorkflowStepError as err:
                 log.warning("instance %s: %s", instance_id, err)
                 with uow.session.begin_nested():
@@ -107,11 +134,13 @@ def fire_batch(ctx: GridcaseContext, limit: int = BATCH) -> Batch:
         return Batch(len(claimed), fired)
 
 
-def _fire_in(ctx: GridcaseContext, uow: CaseUnitOfWork, instance_id: int, now: datetime) -> int:
+def _fire_in(
+    ctx: GridcaseContext, uow: CaseUnitOfWork, instance_id: int, now: datetime, case: Case | None
+) -> int:
+    """Fire one instance; ``case``: its case (None for a process that drives none)."""
     transition = instance_timers.fire_due(uow, ctx.runtime, instance_id, now)
     if transition is None:
         return 0
-    case = uow.cases.find_by_instance(instance_id)
     if case is None:
         settle_caseless(ctx, uow, transition)
     else:
