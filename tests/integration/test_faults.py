@@ -183,8 +183,7 @@ def test_postgres_restarted_under_load_answers_503_and_recovers(
     created: list[str] = []
     stop = threading.Event()
 
-    def load() -> None:
-        client = _api(ctx)
+    def load(client: Api) -> None:
         client.tokens = api.tokens
         while not stop.is_set():
             try:
@@ -200,7 +199,9 @@ def test_postgres_restarted_under_load_answers_503_and_recovers(
             if answer.status_code == 201:
                 created.append(answer.get_json()["case"]["number"])
 
-    threads = [threading.Thread(target=load) for _ in range(4)]
+    # The apps are made here: CPython 3.11.7 can fail compiling the routes of apps made in
+    # several threads at once ("AST constructor recursion depth mismatch").
+    threads = [threading.Thread(target=load, args=(_api(ctx),)) for _ in range(4)]
     for thread in threads:
         thread.start()
     try:
