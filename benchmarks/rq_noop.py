@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The checkout instead of this folder, whose http.py would hide the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from redis import Redis
 from rq import Queue, SimpleWorker

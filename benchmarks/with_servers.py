@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The checkout instead of this folder, whose http.py would hide the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from tests.servers import start_postgres, start_redis
 

@@ -15,8 +15,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-# A closed-loop workflow holds 150-250 KB of Python objects: 256 of them are ~50 MB a
-# process, enough for the instances people are working on at one time.
+# A closed-loop workflow holds about 30 KB of Python objects after its first step
+# (tracemalloc), more as its tree grows: 256 of them are some tens of MB a process at most.
 DEFAULT_SIZE = 256
 
 
