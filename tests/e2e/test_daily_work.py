@@ -211,3 +211,12 @@ def test_a_big_inbox_lists_the_most_urgent_and_asks_for_a_filter(
     assert re.search(r"我的待办\s*<small>3\+</small>", page)
     assert "只列出最紧急的 3 项；其余的请用上方的筛选缩小范围后查看。" in page
     assert page.count('href="/tasks/') == 3 and ">下一页<" not in page
+
+
+def test_a_page_past_the_end_of_the_inbox_leads_back_to_the_first(ctx: GridcaseContext) -> None:
+    report(ctx)
+    page = _web(ctx, "cd01").get("/inbox?page=999&category=02").get_data(as_text=True)
+    assert "暂无待办任务" not in page  # there is work, just not this far down
+    assert "这一页已超出列表的末尾。" in page
+    assert 'href="/inbox?page=1&amp;category=02">回到第一页<' in page
+    assert ">上一页<" not in page  # page 998 is as empty
