@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # The checkout instead of this folder, whose http.py would hide the standard library's.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+sys.path.pop(0)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.timers import _template, clone
 from tests.app_fixtures import make_context

@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 # The checkout instead of this folder, whose http.py would hide the standard library's.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+sys.path.pop(0)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.servers import start_postgres, start_redis
 
