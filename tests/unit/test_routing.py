@@ -84,3 +84,12 @@ def test_reporter_lane_is_assigned_to_the_reporting_user(catalog: Catalog) -> No
 def test_unknown_unit_is_a_clear_error() -> None:
     with pytest.raises(NotFoundError, match="unknown org unit 'X'"):
         _tree().ancestor_at("X", "street")
+
+
+def test_units_under_a_path_and_the_areas_at_a_level() -> None:
+    tree = _tree()
+    street = tree.get("S").path
+    assert [u.key for u in tree.under(street)] == ["S", "C", "G", "street-team"]
+    assert [u.key for u in tree.under(street, level="street")] == ["S"]  # not its department
+    assert [u.key for u in tree.under(tree.get("C").path, "/nowhere/", level="grid")] == ["G"]
+    assert tree.under() == []

@@ -109,6 +109,16 @@ class OrgDirectory:
     def grids(self) -> list[Unit]:
         return [u for u in self.all() if u.level == "grid" and not u.is_department]
 
+    def under(self, *paths: str, level: str | None = None) -> list[Unit]:
+        """The units at or below any of these paths, in path order; with ``level``, only
+        the areas at that level (not departments)."""
+        return [
+            u
+            for u in self.all()
+            if u.path.startswith(paths)
+            and (level is None or (u.level == level and not u.is_department))
+        ]
+
     @property
     def has_boundaries(self) -> bool:
         """Whether the grids are drawn (then a point belongs to the grid it lies in)."""

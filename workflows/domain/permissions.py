@@ -121,7 +121,7 @@ class Permissions:
     def grids_with(self, actor: Actor, *capabilities: str) -> list[str]:
         """The grids any of ``capabilities`` reaches."""
         paths = [p for c in capabilities for p in self.reach(actor, c)]
-        return [g.key for g in self.directory.grids() if any(g.path.startswith(p) for p in paths)]
+        return [g.key for g in self.directory.under(*paths, level="grid")]
 
     def case_departments(self, actor: Actor) -> list[str]:
         """The departments whose cases the actor sees (a department head): the cases

@@ -70,8 +70,7 @@ def case_filter(ctx: GridcaseContext, actor: Actor, query: CaseQuery) -> CaseFil
         if query.unit not in directory or directory.get(query.unit).is_department:
             errors["unit"] = [Phrase("not an area of the org tree: %(unit)s", unit=query.unit)]
         else:
-            path = directory.get(query.unit).path
-            grids = [g.key for g in directory.grids() if g.path.startswith(path)]
+            grids = [g.key for g in directory.under(directory.get(query.unit).path, level="grid")]
     if query.department and (
         query.department not in directory or not directory.get(query.department).is_department
     ):

@@ -191,9 +191,8 @@ def units(ctx: GridcaseContext, actor: Actor) -> list[Unit]:
     paths = [u.path for u in held]
     found = {
         u.key: u
-        for u in ctx.directory.all()
-        if any(u.path.startswith(p) for p in paths)
-        and (u.is_department or u.level != "grid" or u in held)
+        for u in ctx.directory.under(*paths)
+        if u.is_department or u.level != "grid" or u in held
     }
     return sorted(found.values(), key=lambda u: (u.is_department, u.path))
 
@@ -346,11 +345,7 @@ def _expected(ctx: GridcaseContext, unit: Unit, by: str) -> list[str]:
     too (a grid that reports nothing is news)."""
     if by not in ("street", "community", "grid") or unit.is_department:
         return []
-    return [
-        u.key
-        for u in ctx.directory.all()
-        if u.level == by and not u.is_department and u.path.startswith(unit.path)
-    ]
+    return [u.key for u in ctx.directory.under(unit.path, level=by)]
 
 
 def _ranking(

@@ -77,7 +77,7 @@ def assessed_scope(ctx: GridcaseContext, actor: Actor, unit_key: str | None) -> 
             raise ForbiddenError(f"{actor.username} may not see indicators of {unit.key}")
     if unit.is_department:
         return unit, Scope(department=unit.key)
-    grids = [g.key for g in directory.grids() if g.path.startswith(unit.path)]
+    grids = [g.key for g in directory.under(unit.path, level="grid")]
     return unit, Scope(grids=grids)
 
 
@@ -209,11 +209,7 @@ def _expected_rows(ctx: GridcaseContext, unit: Unit, by: str) -> list[str]:
     level = UNIT_LEVELS.get(by)
     if level is None or unit.is_department:
         return []
-    return [
-        u.key
-        for u in ctx.directory.all()
-        if u.level == level and not u.is_department and u.path.startswith(unit.path)
-    ]
+    return [u.key for u in ctx.directory.under(unit.path, level=level)]
 
 
 def _name(ctx: GridcaseContext, by: str, key: str, people: dict[str, str]) -> str:

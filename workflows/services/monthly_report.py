@@ -242,11 +242,7 @@ def report_units(ctx: GridcaseContext, actor: Actor) -> list[Unit]:
     """The units the actor may ask a report for: every area and department in the subtrees
     where they hold ``assess``, grids left out."""
     paths = ctx.permissions.reach(actor, ASSESS)
-    return [
-        u
-        for u in ctx.directory.all()
-        if any(u.path.startswith(p) for p in paths) and (u.is_department or u.level != "grid")
-    ]
+    return [u for u in ctx.directory.under(*paths) if u.is_department or u.level != "grid"]
 
 
 def monthly_report(

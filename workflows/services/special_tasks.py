@@ -132,7 +132,7 @@ def _grids(ctx: GridcaseContext, request: SpecialTaskRequest) -> list[Unit]:
             {"area": [Phrase("not an area of the org tree: %(unit)s", unit=request.area)]}
         )
     path = directory.get(request.area).path
-    found = [g for g in directory.grids() if g.path.startswith(path)]
+    found = directory.under(path, level="grid")
     if not found:
         raise FieldErrors({"area": [Phrase("no grids in %(unit)s", unit=request.area)]})
     return found

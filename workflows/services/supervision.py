@@ -47,10 +47,9 @@ def _units_under(
 ) -> list[str] | None:
     """The keys of the units under these paths and under ``unit`` (when it is one); None
     when that is every unit."""
-    every = ctx.directory.all()
     within = ctx.directory.get(unit).path if unit and unit in ctx.directory else ""
-    under = [u.key for u in every if u.path.startswith(paths) and u.path.startswith(within)]
-    return None if len(under) == len(every) else under
+    under = [u.key for u in ctx.directory.under(*paths) if u.path.startswith(within)]
+    return None if len(under) == len(ctx.directory.all()) else under
 
 
 def console(
