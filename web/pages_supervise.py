@@ -34,6 +34,8 @@ def _filters() -> dict:
         "department": args.get("department") or None,
         "category": args.get("category") or None,
         "older_than_days": days if days and days > 0 else None,
+        "only": args.get("list") or None,
+        "page": args.get("page", 1, type=int),
     }
 
 
@@ -44,6 +46,7 @@ def _render(results: list[overrides.BulkResult] | None = None, status: int = 200
         "console.html",
         view=view,
         results=results,
+        filters={k: v for k, v in request.args.items() if k not in ("list", "page")},
         departments=[u for u in ctx.directory.all() if u.is_department],
         areas=[u for u in ctx.directory.all() if not u.is_department and u.level != "grid"],
         processes=processes.process_names(ctx),

@@ -146,8 +146,11 @@ class ConsoleQuery:
         kind: str,
         now: datetime,
         stalled_before: datetime,
-        limit: int = 200,
+        limit: int,
+        offset: int = 0,
     ) -> tuple[list[Case], int]:
+        """The list ``kind``'s cases from ``offset`` (at most ``limit``; none read when 0),
+        oldest change first, and its count up to ``COUNT_CAP + 1``."""
         kinds = {
             # Overdue: warned red, or a step past its deadline; read as two lists and merged.
             "overdue": [
@@ -174,8 +177,16 @@ class ConsoleQuery:
         order = (Case.updated_at, Case.id)
         counted = first_of_each(branches, order, COUNT_CAP + 1)
         total = self.session.scalar(select(func.count()).select_from(counted)) or 0
-        shown = first_of_each(branches, order, limit)
-        stmt = select(Case).join(shown, shown.c.id == Case.id).order_by(*order).limit(limit)
+        if limit <= 0 or offset >= total:
+            return [], total
+        shown = first_of_each(branches, order, offset + limit)
+        stmt = (
+            select(Case)
+            .join(shown, shown.c.id == Case.id)
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+        )
         return list(self.session.scalars(stmt)), total
 
     def next_due(self, instance_ids: Collection[int]) -> dict[int, datetime]:

@@ -15,6 +15,8 @@ from workflows.domain.permissions import OVERRIDE, SEE_FAILED_JOBS, Actor
 from workflows.services.context import GridcaseContext
 
 CONSOLE_LISTS = ("overdue", "warning", "stalled", "suspended", "errored")
+# The cases a list shows on the console, and on each page of that list on its own.
+CONSOLE_ROWS = 50
 
 
 def failed_jobs(ctx: GridcaseContext, actor: Actor) -> list[FailedJob]:
@@ -32,6 +34,12 @@ class ConsoleView:
     failed: list[FailedJob]
     next_due: dict[int, datetime]  # by instance id: the earliest deadline of a waiting task
     more: frozenset[str] = frozenset()  # the lists with more cases than their total says
+    only: str | None = None  # the one list paged through (None: the first rows of each)
+    page: int = 1
+    per_page: int = CONSOLE_ROWS
+
+    def has_next(self, kind: str) -> bool:
+        return self.page * self.per_page < self.totals[kind]
 
 
 def reach(ctx: GridcaseContext, actor: Actor) -> tuple[str, ...]:
@@ -61,9 +69,15 @@ def console(
     department: str | None = None,
     category: str | None = None,
     older_than_days: float | None = None,
+    only: str | None = None,
+    page: int = 1,
 ) -> ConsoleView:
-    """Cases that need a supervisor, within the actor's reach, narrowed by the filters."""
+    """Cases that need a supervisor, within the actor's reach, narrowed by the filters:
+    the first ``CONSOLE_ROWS`` of each list, or with ``only`` a page of that list (the
+    others are counted, not listed). Pages reach as far as the lists are counted."""
     paths = reach(ctx, actor)
+    only = only if only in CONSOLE_LISTS else None
+    page = min(max(page, 1), queries.COUNT_CAP // CONSOLE_ROWS) if only else 1
     with ctx.uow() as uow:
         now = uow.now()
         flt = ConsoleFilter(
@@ -79,7 +93,11 @@ def console(
         lists: dict[str, list[Case]] = {}
         totals: dict[str, int] = {}
         for kind in CONSOLE_LISTS:
-            lists[kind], totals[kind] = uow.console.cases(flt, kind, now, stalled_before)
+            rows = CONSOLE_ROWS if only in (None, kind) else 0
+            offset = (page - 1) * CONSOLE_ROWS
+            lists[kind], totals[kind] = uow.console.cases(
+                flt, kind, now, stalled_before, rows, offset
+            )
         more = frozenset(kind for kind, n in totals.items() if n > queries.COUNT_CAP)
         shown = {c.instance_id for cs in lists.values() for c in cs if c.instance_id}
         next_due = uow.console.next_due(shown)
@@ -87,7 +105,7 @@ def console(
     can_see_jobs = ctx.permissions.has(actor, SEE_FAILED_JOBS)
     capped = {kind: min(n, queries.COUNT_CAP) for kind, n in totals.items()}
     failed = ctx.jobs.failed() if can_see_jobs else []
-    return ConsoleView(lists, capped, failed, next_due, more)
+    return ConsoleView(lists, capped, failed, next_due, more, only, page, CONSOLE_ROWS)
 
 
 @dataclass(frozen=True)
