@@ -6,9 +6,9 @@ journal in the caller's transaction. The caller (a use case) commits once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect
 
@@ -20,6 +20,8 @@ from engine.live_workflows import LiveWorkflows
 from engine.models import JournalEntry, ProcessInstance, ProcessVersion, TaskRecord, Wakeup
 from engine.spec_registry import ParsedSpec, SpecRegistry
 from engine.uow import UnitOfWork
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -210,19 +212,18 @@ def snapshot(
     uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, wf: Any = None
 ) -> Snapshot:
     """Read from ``wf`` when the caller has the workflow in hand (an operation just ran on
-    it), else from one load of the stored state."""
+    it), else from the instance's (see :func:`read_workflow`)."""
     host = runtime.host
-    loaded = wf is None
-    wf = wf if wf is not None else load_workflow(uow, runtime, instance)
     running = instance.status != "completed"
-    found = Snapshot(
-        data=host.data(wf),
-        waiting_messages=host.waiting_messages(wf) if running else [],
-        timers=host.waiting_timers(wf) if running else [],
-    )
-    if loaded and _as_committed(uow, instance):
-        runtime.live.keep(instance.id, instance.lock_version, wf)
-    return found
+
+    def read(wf: Any) -> Snapshot:
+        return Snapshot(
+            data=host.data(wf),
+            waiting_messages=host.waiting_messages(wf) if running else [],
+            timers=host.waiting_timers(wf) if running else [],
+        )
+
+    return read(wf) if wf is not None else read_workflow(uow, runtime, instance, read)
 
 
 def message_starts(uow: UnitOfWork, runtime: Runtime) -> dict[str, str]:
@@ -357,6 +358,18 @@ def load_workflow(uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance) 
     if kept is not None and _as_committed(uow, instance):
         return kept
     return runtime.host.load(runtime.spec_of(uow, instance.version_id), instance.state)
+
+
+def read_workflow(
+    uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, read: Callable[[Any], T]
+) -> T:
+    """``read(workflow)`` on the instance's workflow, which is then kept alive again for the
+    next step (``read`` must change nothing)."""
+    wf = load_workflow(uow, runtime, instance)
+    found = read(wf)
+    if _as_committed(uow, instance):
+        runtime.live.keep(instance.id, instance.lock_version, wf)
+    return found
 
 
 # The instances whose state this transaction has written (in ``session.info``).

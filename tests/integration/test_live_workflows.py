@@ -34,9 +34,11 @@ def test_steps_in_one_process_rebuild_no_workflow(
     loads = _count_loads(ctx, monkeypatch)
     number = report(ctx).case.number
     step(ctx, number, "review", "cd01", {"decision": "accept"})
+    drawn = cases.diagram(ctx, load_actor(ctx, "admin"), number)  # a read keeps it alive too
     step(ctx, number, "dispatch", "cd01", {"department": "dept-cg"})
     detail = step(ctx, number, "sign", "dh-cg", {"decision": "accept"})
     assert loads == [0]
+    assert "dispatch" in drawn.active
     assert detail.case.status == "in_progress"
     assert [t.element_id for t in ready(ctx, number)] == ["handle"]
 

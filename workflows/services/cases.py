@@ -592,8 +592,8 @@ def diagram(ctx: GridcaseContext, actor: Actor, number: str) -> Diagram:
         if case.instance_id is None:
             raise ConflictError(f"{number} has no process")
         instance = uow.instances.get(case.instance_id)
-        workflow = instances.load_workflow(uow, ctx.runtime, instance)
-        states = ctx.runtime.host.element_states(workflow)
+        host = ctx.runtime.host
+        states = instances.read_workflow(uow, ctx.runtime, instance, host.element_states)
         done, active = states["completed"], states["active"]
         now = uow.now()
         overdue = {
