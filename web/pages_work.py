@@ -253,12 +253,12 @@ def report():
     values = request.form
     if request.method == "POST":
         try:
-            detail = cases.report_case(ctx, g.actor, _new_case(values), uploads("photos"))
+            reported = cases.report(ctx, g.actor, _new_case(values), uploads("photos"))
         except FieldErrors as err:
             errors = err.fields
         else:
-            flash(_("Reported as %(number)s", number=detail.case.number))
-            return redirect(url_for("work.case", number=detail.case.number))
+            flash(_("Reported as %(number)s", number=reported.number))
+            return redirect(url_for("work.case", number=reported.number))
     return render_template(
         "report.html",
         errors=errors,

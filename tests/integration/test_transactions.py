@@ -147,3 +147,25 @@ def test_a_completion_that_fails_in_the_engine_keeps_no_photo(ctx: GridcaseConte
     assert cases.get_case(ctx, load_actor(ctx, "admin"), number).attachments == []
     folder = ctx.settings.upload_dir
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_report_from_the_pages_answers_without_reading_the_case_back(
+    ctx: GridcaseContext,
+) -> None:
+    """The page goes to the case page next, which reads the case: the report itself answers
+    with the number (reading the whole case view back cost it eight statements)."""
+    read: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        read.append(statement)
+
+    event.listen(ctx.db, "before_cursor_execute", seen)
+    try:
+        reported = cases.report(
+            ctx, load_actor(ctx, "gw01"), cases.NewCase("02", "占道经营", grid=GRID1)
+        )
+    finally:
+        event.remove(ctx.db, "before_cursor_execute", seen)
+    assert not [s for s in read if s.lstrip().startswith("SELECT") and "FROM journal" in s]
+    assert reported.status == "reported"
+    assert [t.element_id for t in ready(ctx, reported.number)] == ["review"]

@@ -154,7 +154,7 @@ def seed_demo_cases(ctx: GridcaseContext) -> int:
     numbers = []
     for reporter, category, grid, text, address, steps in STORIES:
         new = cases.NewCase(category, text, grid=grid, address=address)
-        number = cases.report_case(ctx, load_actor(ctx, reporter), new).case.number
+        number = cases.report(ctx, load_actor(ctx, reporter), new).number
         for element, user, data in steps:
             _step(ctx, number, element, user, data)
         numbers.append(number)

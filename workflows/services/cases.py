@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from engine import instances
 from engine.assignment import Assignment
@@ -48,6 +48,8 @@ from workflows.services.intake import NewCase, Opener, check_new_case, locate, o
 from workflows.services.notifications import add_notices
 
 __all__ = ["CaseDetail", "InboxFilter", "NewCase", "Page", "Shown", "TaskView", "Upload"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -201,19 +203,61 @@ def visible_case(ctx: GridcaseContext, uow: CaseUnitOfWork, actor: Actor, number
     return case
 
 
+@dataclass(frozen=True)
+class Reported:
+    """What the one who reported needs next: the case's number and status (the case page
+    is one GET away); ``already_reported``: the order had been pushed before."""
+
+    number: str
+    status: str
+    already_reported: bool = False
+
+
 def report_case(
     ctx: GridcaseContext, actor: Actor, new: NewCase, photos: Sequence[Upload] = ()
 ) -> CaseDetail:
-    """Register a reported case with its photos and start its process, in one transaction.
-    An order another system pushes again (same account, same ``external_id``) opens
-    nothing: the answer is its case, marked ``already_reported``.
+    """Register a reported case with its photos and start its process, in one transaction,
+    answering the whole case view. An order another system pushes again (same account, same
+    ``external_id``) opens nothing: the answer is its case, marked ``already_reported``.
 
     Raises:
         FieldErrors: every problem of the case and of the photos at once (unknown category,
             priority, channel, event code or grid; a file too large or of the wrong type).
     """
-    if new.external_id and (earlier := _reported_before(ctx, actor, new.external_id)):
-        return earlier
+
+    def view(uow: CaseUnitOfWork, case: Case, moved: Sequence[instances.Transition]) -> CaseDetail:
+        return detail_in(ctx, uow, actor, case, moved)
+
+    found, earlier = _report(ctx, actor, new, photos, view)
+    return replace(found, already_reported=True) if earlier else found
+
+
+def report(
+    ctx: GridcaseContext, actor: Actor, new: NewCase, photos: Sequence[Upload] = ()
+) -> Reported:
+    """:func:`report_case`, answering only the number and status: no read of the case view.
+
+    Raises: as :func:`report_case`.
+    """
+
+    def number(_uow: CaseUnitOfWork, case: Case, _moved: Sequence[Any]) -> Reported:
+        return Reported(case.number, case.status)
+
+    found, earlier = _report(ctx, actor, new, photos, number)
+    return replace(found, already_reported=True) if earlier else found
+
+
+def _report(
+    ctx: GridcaseContext,
+    actor: Actor,
+    new: NewCase,
+    photos: Sequence[Upload],
+    answer: Callable[[CaseUnitOfWork, Case, Sequence[instances.Transition]], T],
+) -> tuple[T, bool]:
+    """Open the case and answer ``answer(uow, case, transitions)`` after the commit; or,
+    for an order pushed before, the answer about its case and True."""
+    if new.external_id and (earlier := _reported_before(ctx, actor, new.external_id, answer)):
+        return earlier, True
     errors: dict[str, list[str]] = {}
     files: list[attachments.Checked] = []
     try:
@@ -235,20 +279,23 @@ def report_case(
             case.photos = [str(row.id) for row in kept]
             settled = settle(ctx, uow, case, transition)
             uow.commit()
-            return detail_in(ctx, uow, actor, case, settled.transitions)
+            return answer(uow, case, settled.transitions), False
     except OrderAlreadyReported:
         assert new.external_id is not None
-        earlier = _reported_before(ctx, actor, new.external_id)
+        earlier = _reported_before(ctx, actor, new.external_id, answer)
         assert earlier is not None  # the other transaction has committed it
-        return earlier
+        return earlier, True
 
 
-def _reported_before(ctx: GridcaseContext, actor: Actor, external_id: str) -> CaseDetail | None:
+def _reported_before(
+    ctx: GridcaseContext,
+    actor: Actor,
+    external_id: str,
+    answer: Callable[[CaseUnitOfWork, Case, Sequence[instances.Transition]], T],
+) -> T | None:
     with ctx.uow() as uow:
         found = uow.cases.find_external(actor.username, external_id)
-        if found is None:
-            return None
-        return replace(detail_in(ctx, uow, actor, found), already_reported=True)
+        return None if found is None else answer(uow, found, ())
 
 
 # No list is paged further than this (an offset the databases can take).

@@ -109,7 +109,7 @@ def report(
         tracking_token=token,
     )
     try:
-        cases.report_case(ctx, resident or ANONYMOUS, new, photos)
+        cases.report(ctx, resident or ANONYMOUS, new, photos)
     except FieldErrors as err:
         raise FieldErrors(_as_resident_fields(err.fields, sent)) from None
     return token
