@@ -11,6 +11,7 @@ from web.api_schemas import (
     CasePageSchema,
     CaseQuerySchema,
     DuplicatesSchema,
+    ReportedSchema,
 )
 from web.exports import CASE_COLUMNS, case_rows, download
 from web.labels import STATUS
@@ -31,6 +32,9 @@ def create_case():
         photos = files().get("photos", [])
     else:
         new, photos = cases.NewCase(**CaseCreateSchema().load(json_body())), []
+    if request.args.get("view") == "next":
+        reported = cases.report(context(), g.actor, new, photos)
+        return ReportedSchema().dump(reported), 200 if reported.already_reported else 201
     detail = cases.report_case(context(), g.actor, new, photos)
     return CaseDetailSchema().dump(detail), 200 if detail.already_reported else 201
 

@@ -146,6 +146,16 @@ class TaskSchema(Schema):
     case = fields.Function(lambda v: CaseSummarySchema().dump(v.case))
 
 
+class ReportedSchema(Schema):
+    """The answer to ``POST /cases?view=next``: the new case's number, status and where to
+    read it; ``already_reported``: the account had pushed this ``external_id`` before."""
+
+    number = fields.String()
+    status = fields.String()
+    url = fields.Function(lambda c: f"/api/v1/cases/{c.number}")
+    already_reported = fields.Boolean()
+
+
 class CompletedSchema(Schema):
     """The answer to ``POST /tasks/<id>/complete?view=next``: what comes next."""
 

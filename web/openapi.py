@@ -69,6 +69,26 @@ def _completion_op() -> dict[str, Any]:
     return op
 
 
+def _report_op() -> dict[str, Any]:
+    """Reporting answers the full case view, or with ``view=next`` the number, status and
+    the case's URL: no read of the case back."""
+    op = _op(
+        "Report a case (JSON, or multipart/form-data with files under photos); "
+        "200 with the earlier case when this account sent the external_id before; "
+        "view=next answers only the number, status and URL",
+        None,
+        "201",
+        body="CaseCreate",
+        params=[
+            {"name": "view", "in": "query", "schema": {"type": "string", "enum": ["full", "next"]}}
+        ],
+    )
+    op["responses"]["201"]["content"] = {
+        "application/json": {"schema": {"oneOf": ["CaseDetail", "Reported"]}}
+    }
+    return op
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -150,6 +170,7 @@ def _described() -> dict[str, Any]:
         "TaskPage",
         "TaskComplete",
         "Completed",
+        "Reported",
         "Process",
         "Deploy",
         "DeployResult",
@@ -196,13 +217,7 @@ def _described() -> dict[str, Any]:
     spec.path(
         "/api/v1/cases",
         operations={
-            "post": _op(
-                "Report a case (JSON, or multipart/form-data with files under photos); "
-                "200 with the earlier case when this account sent the external_id before",
-                "CaseDetail",
-                "201",
-                body="CaseCreate",
-            ),
+            "post": _report_op(),
             "get": _op(
                 "The case query: cases I may see that match", "CasePage", params=query_params
             ),

@@ -62,3 +62,19 @@ def test_a_bad_order_id_is_a_field_error(api: Api) -> None:
     resp = api.post("hotline-sys", "/api/v1/cases", json={**ORDER, "external_id": ""})
     assert resp.status_code == 400
     assert "external_id" in resp.get_json()["fields"]
+
+
+def test_a_pushing_system_may_ask_for_the_number_only(api: Api) -> None:
+    """``?view=next`` answers what the pushing system keeps (number, status, where to read
+    the case), not the whole case view; a repeated push says it was reported before."""
+    first = api.post("hotline-sys", "/api/v1/cases?view=next", json=ORDER)
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert set(body) == {"number", "status", "url", "already_reported"}
+    assert body["status"] == "reported" and body["already_reported"] is False
+    assert body["url"] == f"/api/v1/cases/{body['number']}"
+    assert api.get("hotline-sys", body["url"]).status_code == 200
+
+    again = api.post("hotline-sys", "/api/v1/cases?view=next", json=ORDER)
+    assert again.status_code == 200
+    assert again.get_json() == {**body, "already_reported": True}
