@@ -16,7 +16,14 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workfl
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ConflictError
-from engine.instances import Runtime, Transition, journal, load_workflow, project
+from engine.instances import (
+    Runtime,
+    Transition,
+    journal,
+    load_workflow,
+    project,
+    read_workflow,
+)
 from engine.models import ProcessInstance, ProcessVersion
 from engine.uow import UnitOfWork
 
@@ -87,9 +94,14 @@ def check(
     uow: UnitOfWork, runtime: Runtime, instance: ProcessInstance, target: ProcessVersion
 ) -> MigrationCheck:
     """Dry run: where the instance waits and whether the new version still has those steps."""
-    wf = load_workflow(uow, runtime, instance)
-    active = sorted({t.task_spec.name for t in wf.get_tasks(state=_ACTIVE) if t.task_spec.bpmn_id})
-    _, _, _, blocked, problem = _diff(runtime, wf, target)
+
+    def read(wf: Any) -> tuple[list[str], list[str], str]:
+        tasks = wf.get_tasks(state=_ACTIVE)
+        active = sorted({t.task_spec.name for t in tasks if t.task_spec.bpmn_id})
+        _, _, _, blocked, problem = _diff(runtime, wf, target)
+        return active, blocked, problem
+
+    active, blocked, problem = read_workflow(uow, runtime, instance, read)
     if instance.status not in ("running", "suspended"):
         problem = f"the instance is {instance.status}"
     return MigrationCheck(instance.id, instance.business_key, active, blocked, problem)
