@@ -52,40 +52,19 @@ def _op(
     return op
 
 
-def _completion_op() -> dict[str, Any]:
-    """Completing a task answers the full case view, or with ``view=next`` only what comes
-    next (number, status, the caller's next steps on the case): no second read."""
+def _lean_op(summary: str, body: str, status: str, full: str, lean: str) -> dict[str, Any]:
+    """An operation that answers the full case view, or with ``view=next`` only what the
+    caller needs next (no second read of the case)."""
     op = _op(
-        "Complete a task with form data; view=next answers only what comes next",
+        summary,
         None,
-        body="TaskComplete",
+        status,
+        body=body,
         params=[
             {"name": "view", "in": "query", "schema": {"type": "string", "enum": ["full", "next"]}}
         ],
     )
-    op["responses"]["200"]["content"] = {
-        "application/json": {"schema": {"oneOf": ["CaseDetail", "Completed"]}}
-    }
-    return op
-
-
-def _report_op() -> dict[str, Any]:
-    """Reporting answers the full case view, or with ``view=next`` the number, status and
-    the case's URL: no read of the case back."""
-    op = _op(
-        "Report a case (JSON, or multipart/form-data with files under photos); "
-        "200 with the earlier case when this account sent the external_id before; "
-        "view=next answers only the number, status and URL",
-        None,
-        "201",
-        body="CaseCreate",
-        params=[
-            {"name": "view", "in": "query", "schema": {"type": "string", "enum": ["full", "next"]}}
-        ],
-    )
-    op["responses"]["201"]["content"] = {
-        "application/json": {"schema": {"oneOf": ["CaseDetail", "Reported"]}}
-    }
+    op["responses"][status]["content"] = {"application/json": {"schema": {"oneOf": [full, lean]}}}
     return op
 
 
@@ -217,7 +196,15 @@ def _described() -> dict[str, Any]:
     spec.path(
         "/api/v1/cases",
         operations={
-            "post": _report_op(),
+            "post": _lean_op(
+                "Report a case (JSON, or multipart/form-data with files under photos); "
+                "200 with the earlier case when this account sent the external_id before; "
+                "view=next answers only the number, status and URL",
+                "CaseCreate",
+                "201",
+                "CaseDetail",
+                "Reported",
+            ),
             "get": _op(
                 "The case query: cases I may see that match", "CasePage", params=query_params
             ),
@@ -333,7 +320,13 @@ def _described() -> dict[str, Any]:
         "/api/v1/tasks/{task_id}/complete",
         parameters=[_path_param("task_id")],
         operations={
-            "post": _completion_op(),
+            "post": _lean_op(
+                "Complete a task with form data; view=next answers only what comes next",
+                "TaskComplete",
+                "200",
+                "CaseDetail",
+                "Completed",
+            ),
         },
     )
     spec.path(
