@@ -50,6 +50,10 @@ from workflows.services.notifications import add_notices
 __all__ = ["CaseDetail", "InboxFilter", "NewCase", "Page", "Shown", "TaskView", "Upload"]
 
 T = TypeVar("T")
+Moved = Sequence[instances.Transition]
+# What a report answers, made from its unit of work, its case, the transitions that opened
+# it and whether the order had been pushed before.
+Answer = Callable[[CaseUnitOfWork, Case, Moved, bool], T]
 
 
 @dataclass
@@ -225,11 +229,10 @@ def report_case(
             priority, channel, event code or grid; a file too large or of the wrong type).
     """
 
-    def view(uow: CaseUnitOfWork, case: Case, moved: Sequence[instances.Transition]) -> CaseDetail:
-        return detail_in(ctx, uow, actor, case, moved)
+    def view(uow: CaseUnitOfWork, case: Case, moved: Moved, earlier: bool) -> CaseDetail:
+        return replace(detail_in(ctx, uow, actor, case, moved), already_reported=earlier)
 
-    found, earlier = _report(ctx, actor, new, photos, view)
-    return replace(found, already_reported=True) if earlier else found
+    return _report(ctx, actor, new, photos, view)
 
 
 def report(
@@ -240,11 +243,10 @@ def report(
     Raises: as :func:`report_case`.
     """
 
-    def number(_uow: CaseUnitOfWork, case: Case, _moved: Sequence[Any]) -> Reported:
-        return Reported(case.number, case.status)
+    def number(_uow: CaseUnitOfWork, case: Case, _moved: Moved, earlier: bool) -> Reported:
+        return Reported(case.number, case.status, earlier)
 
-    found, earlier = _report(ctx, actor, new, photos, number)
-    return replace(found, already_reported=True) if earlier else found
+    return _report(ctx, actor, new, photos, number)
 
 
 def _report(
@@ -252,12 +254,12 @@ def _report(
     actor: Actor,
     new: NewCase,
     photos: Sequence[Upload],
-    answer: Callable[[CaseUnitOfWork, Case, Sequence[instances.Transition]], T],
-) -> tuple[T, bool]:
-    """Open the case and answer ``answer(uow, case, transitions)`` after the commit; or,
-    for an order pushed before, the answer about its case and True."""
+    answer: Answer[T],
+) -> T:
+    """Open the case and answer ``answer(uow, case, transitions, False)`` after the commit;
+    for an order pushed before, ``answer(uow, its case, (), True)``."""
     if new.external_id and (earlier := _reported_before(ctx, actor, new.external_id, answer)):
-        return earlier, True
+        return earlier
     errors: dict[str, list[str]] = {}
     files: list[attachments.Checked] = []
     try:
@@ -279,23 +281,23 @@ def _report(
             case.photos = [str(row.id) for row in kept]
             settled = settle(ctx, uow, case, transition)
             uow.commit()
-            return answer(uow, case, settled.transitions), False
+            return answer(uow, case, settled.transitions, False)
     except OrderAlreadyReported:
         assert new.external_id is not None
         earlier = _reported_before(ctx, actor, new.external_id, answer)
         assert earlier is not None  # the other transaction has committed it
-        return earlier, True
+        return earlier
 
 
 def _reported_before(
     ctx: GridcaseContext,
     actor: Actor,
     external_id: str,
-    answer: Callable[[CaseUnitOfWork, Case, Sequence[instances.Transition]], T],
+    answer: Answer[T],
 ) -> T | None:
     with ctx.uow() as uow:
         found = uow.cases.find_external(actor.username, external_id)
-        return None if found is None else answer(uow, found, ())
+        return None if found is None else answer(uow, found, (), True)
 
 
 # No list is paged further than this (an offset the databases can take).
