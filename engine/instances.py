@@ -57,7 +57,8 @@ class Runtime:
         return self.host.clock
 
     def parsed(self, version: ProcessVersion) -> ParsedSpec:
-        parsed = self.registry.parsed(
+        """The version's parsed spec; its text and forms are read only to parse them."""
+        parsed = self.registry.known(version.content_hash) or self.registry.parsed(
             version.process_id,
             version.content_hash,
             version.file_name,
@@ -142,11 +143,12 @@ def start_instance(
         version_id=version.id,
         process_id=process_id,
         business_key=business_key,
-        state=runtime.host.dump(wf),
+        state="",  # written once, by the projection below
         created_at=now,
         updated_at=now,
     )
     uow.instances.add(instance)
+    uow.tasks.hold_none(instance.id)
     journal(uow, instance, actor, "started", payload={"version": version.version, **data})
     return project(uow, runtime, instance, wf, actor)
 

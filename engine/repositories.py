@@ -29,11 +29,14 @@ class VersionRepository:
         return found
 
     def latest(self, process_id: str) -> ProcessVersion | None:
+        """The newest version; its text and forms (tens of KB) are read only if asked for:
+        starting an instance takes the parsed spec from the registry."""
         stmt = (
             select(ProcessVersion)
             .where(ProcessVersion.process_id == process_id)
             .order_by(ProcessVersion.version.desc())
             .limit(1)
+            .options(defer(ProcessVersion.bpmn_xml), defer(ProcessVersion.forms))
         )
         return self.session.scalars(stmt).first()
 
@@ -192,9 +195,14 @@ class TaskRepository:
             held[instance_id] = [t for t in found if t.instance_id == instance_id]
         return found
 
+    def hold_none(self, instance_id: int) -> None:
+        """A new instance has no waiting tasks: its next :meth:`ready_for_instance` reads
+        nothing."""
+        self.session.info.setdefault(READY_HELD, {})[instance_id] = []
+
     def ready_for_instance(self, instance_id: int) -> Sequence[TaskRecord]:
         held = self.session.info.get(READY_HELD, {}).pop(instance_id, None)
-        if held is not None:  # read by for_step, nothing flushed for the instance since
+        if held is not None:  # held by one of the above, nothing flushed for it since
             added = [t for t in self.session.new if isinstance(t, TaskRecord)]
             return [
                 t for t in (*held, *added) if t.instance_id == instance_id and t.state == "ready"

@@ -73,6 +73,10 @@ class SpecRegistry:
         found = self._by_version.get(version_id)
         return (found, self._names[version_id]) if found is not None else None
 
+    def known(self, digest: str) -> ParsedSpec | None:
+        """The spec parsed from this content before (None: not yet)."""
+        return self._parsed.get(digest)
+
     def remember(self, version_id: int, name: str, parsed: ParsedSpec) -> None:
         self._names[version_id] = name
         self._by_version[version_id] = parsed
@@ -81,7 +85,7 @@ class SpecRegistry:
         self, process_id: str, digest: str, file_name: str, xml: str, forms: Mapping[str, Any]
     ) -> ParsedSpec:
         """Return the parsed spec for a version, parsing it on first use only."""
-        found = self._parsed.get(digest)
+        found = self.known(digest)
         if found is not None:
             return found
         with self._lock:
