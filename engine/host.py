@@ -198,6 +198,14 @@ def _waiting_timer(task: Any) -> WaitingTimer | None:
     )
 
 
+def _variables(wf: BpmnWorkflow, ready: list[Any]) -> dict[str, Any]:
+    """See :meth:`WorkflowHost.data`; ``ready``: the workflow's ready user tasks."""
+    if wf.is_completed():
+        return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
+    newest = max(ready, key=lambda t: t.last_state_change, default=wf.last_task)
+    return dict(newest.data) if newest is not None else {}
+
+
 def _take_emitted(task: Any) -> Emitted | None:
     """A completed node's ``emit`` event if not reported before; marks it reported."""
     kind = _properties(task).get("emit")
@@ -351,18 +359,13 @@ class WorkflowHost:
                 event = _take_emitted(task)
                 if event is not None:
                     emitted.append(event)
-        if wf.is_completed():
-            data = self.data(wf)
-        else:
-            newest = max(ready, key=lambda t: t.last_state_change, default=wf.last_task)
-            data = dict(newest.data) if newest is not None else {}
         return Look(
             ready=[_ready_view(t) for t in ready],
             timers=timers,
             statuses=statuses,
             emitted=emitted,
             end=self.end_state(wf),
-            data=data,
+            data=_variables(wf, ready),
         )
 
     @_on_host_clock
@@ -504,9 +507,5 @@ class WorkflowHost:
     def data(self, wf: BpmnWorkflow) -> dict[str, Any]:
         """The current process variables: those of the newest waiting user task, else of the
         most recently finished task (branches of a parallel split carry their own copies)."""
-        if wf.is_completed():
-            return dict(wf.data) or dict(wf.last_task.data if wf.last_task else {})
-        ready = wf.get_tasks(state=TaskState.READY, manual=True)
-        if ready:
-            return dict(max(ready, key=lambda t: t.last_state_change).data)
-        return dict(wf.last_task.data) if wf.last_task else {}
+        ready = [] if wf.is_completed() else wf.get_tasks(state=TaskState.READY, manual=True)
+        return _variables(wf, ready)
