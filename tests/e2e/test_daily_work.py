@@ -168,7 +168,7 @@ def test_a_request_for_more_time_lapses_when_the_step_is_done(ctx: GridcaseConte
     )
     step(ctx, number, "sign", "dh-cg", {"decision": "accept"})  # finished anyway
     handle = ready(ctx, number)[0]
-    assert deadlines.extensions_to_decide(ctx, load_actor(ctx, "cd01")) == []
+    assert deadlines.extensions_to_decide(ctx, load_actor(ctx, "cd01")).items == []
     assert deadlines.pending_extension(ctx, handle.id) is None
     with pytest.raises(ConflictError):
         deadlines.decide_extension(ctx, load_actor(ctx, "cd01"), asked.id, True)
@@ -220,3 +220,36 @@ def test_a_page_past_the_end_of_the_inbox_leads_back_to_the_first(ctx: GridcaseC
     assert "这一页已超出列表的末尾。" in page
     assert 'href="/inbox?page=1&amp;category=02">回到第一页<' in page
     assert ">上一页<" not in page  # page 998 is as empty
+
+
+def test_a_dispatcher_sees_their_requests_for_more_time_behind_many_elsewhere(
+    ctx: GridcaseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found at scale: every inbox read the district's oldest pending requests (at most
+    500) and only then kept the reader's own, so a dispatcher behind 500 older requests
+    elsewhere saw none of theirs, and a supervisor's inbox opened with 500 of them. The
+    reader's scope now narrows the query, which shows the oldest few and counts the rest."""
+    elsewhere = "339901001002001"  # 湖滨社区 (cd02), in the same street as cd01's
+    for i in range(2):
+        number = cases.report_case(
+            ctx, load_actor(ctx, "gw04"), cases.NewCase("02", f"占道经营{i}", grid=elsewhere)
+        ).case.number
+        step(ctx, number, "review", "cd02", {"decision": "accept"})
+        step(ctx, number, "dispatch", "cd02", {"department": "dept-cg"})
+        sign = ready(ctx, number)[0]
+        until = sign.due_at + timedelta(days=2)
+        deadlines.request_extension(ctx, load_actor(ctx, "dh-cg"), sign.id, "等配件", until)
+    number = _dispatched(ctx)
+    sign = ready(ctx, number)[0]
+    until = sign.due_at + timedelta(days=2)
+    deadlines.request_extension(ctx, load_actor(ctx, "dh-cg"), sign.id, "等配件", until)
+    monkeypatch.setattr(deadlines, "PENDING_SHOWN", 2)  # as if many older waited elsewhere
+
+    mine = deadlines.extensions_to_decide(ctx, load_actor(ctx, "cd01"))
+    assert [p.case.number for p in mine.items] == [number] and mine.total == 1
+    assert deadlines.extensions_to_decide(ctx, load_actor(ctx, "cd02")).total == 2
+    above = deadlines.extensions_to_decide(ctx, load_actor(ctx, "sup01"))  # the district's
+    assert len(above.items) == 2 and above.total == 3 and not above.more
+    assert deadlines.extensions_to_decide(ctx, load_actor(ctx, "gw01")).items == []
+    page = _web(ctx, "sup01").get("/inbox").get_data(as_text=True)
+    assert "延期申请 <small>3</small>" in page and "按提出先后显示最早的 2 件" in page

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from engine.assignment import ReadyTask
 from workflows.domain.catalog import Catalog
 from workflows.domain.errors import NotFoundError
 from workflows.domain.org import OrgDirectory, Unit, unit_path
+from workflows.domain.permissions import Actor, Permissions
 from workflows.domain.routing import LaneAssigner, review_unit_for, suggested_department
 
 
@@ -93,3 +96,24 @@ def test_units_under_a_path_and_the_areas_at_a_level() -> None:
     assert [u.key for u in tree.under(street, level="street")] == ["S"]  # not its department
     assert [u.key for u in tree.under(tree.get("C").path, "/nowhere/", level="grid")] == ["G"]
     assert tree.under() == []
+
+
+def test_the_steering_scope_admits_what_may_steer_admits(catalog: Catalog) -> None:
+    """The inbox narrows its query of requests for more time by the scope, then asks
+    ``may_steer``: the two must agree on every case, or a request goes unseen."""
+    tree = _tree()
+    permissions = Permissions(tree, catalog)
+    actors = [
+        Actor(1, "cd", "cd", (("community_dispatcher", "C"),)),
+        Actor(2, "sd", "sd", (("street_dispatcher", "S"),)),
+        Actor(3, "sup", "sup", (("supervisor", "S"),)),
+        Actor(4, "gw", "gw", (("grid_worker", "G"),)),
+        Actor(5, "odd", "odd", (("community_dispatcher", "S"),)),  # a role of another level
+    ]
+    cases = [SimpleNamespace(review_unit_key=r, grid_key="G") for r in ("C", "S", "D")]
+    for actor in actors:
+        scope = permissions.steer_scope(actor)
+        for case in cases:
+            narrowed = case.review_unit_key in scope.review_units or case.grid_key in scope.grids
+            assert narrowed == permissions.may_steer(actor, case), (actor.username, case)
+    assert not permissions.steer_scope(actors[3])  # a grid worker's inbox asks nothing

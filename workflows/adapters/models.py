@@ -271,6 +271,15 @@ class ExtensionRequest(Base):
     """A department's request for more time (申请延期) and the dispatcher's decision."""
 
     __tablename__ = "extension_requests"
+    # Decided requests pile up over the years; the inbox reads the pending ones, oldest first.
+    __table_args__ = (
+        Index(
+            "ix_extension_requests_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -63,6 +63,8 @@ class UserRepository:
         return self.session.scalars(select(User).order_by(User.username)).all()
 
     def display_names(self, usernames: Collection[str]) -> dict[str, str]:
+        if not usernames:
+            return {}
         stmt = select(User.username, User.display_name).where(User.username.in_(list(usernames)))
         return {name: display for name, display in self.session.execute(stmt)}
 
@@ -430,18 +432,33 @@ class ExtensionRepository:
             raise NotFoundError(f"extension request {request_id} not found")
         return found
 
-    def pending(self, limit: int = 500) -> Sequence[tuple[ExtensionRequest, Case, TaskRecord]]:
-        """Every request waiting for a decision whose step still waits, with its case and
-        step, oldest first (one whose step is done has lapsed)."""
-        stmt = (
-            select(ExtensionRequest, Case, TaskRecord)
+    def pending(
+        self, review_units: Collection[str], grids: Collection[str], limit: int
+    ) -> Sequence[tuple[ExtensionRequest, Case, TaskRecord]]:
+        """The requests waiting for a decision on cases reviewed in ``review_units`` or in
+        ``grids`` whose step still waits, with their case and step, oldest first (one whose
+        step is done has lapsed)."""
+        stmt = self._pending(review_units, grids, ExtensionRequest, Case, TaskRecord)
+        rows = self.session.execute(stmt.order_by(ExtensionRequest.created_at).limit(limit))
+        return [(request, case, task) for request, case, task in rows]
+
+    def count_pending(self, review_units: Collection[str], grids: Collection[str], cap: int) -> int:
+        """How many :meth:`pending` would list, counted up to ``cap``."""
+        found = self._pending(review_units, grids, ExtensionRequest.id).limit(cap).subquery()
+        return self.session.scalar(select(func.count()).select_from(found)) or 0
+
+    @staticmethod
+    def _pending(review_units: Collection[str], grids: Collection[str], *columns: Any) -> Select:
+        return (
+            select(*columns)
             .join(Case, Case.id == ExtensionRequest.case_id)
             .join(TaskRecord, TaskRecord.id == ExtensionRequest.task_id)
-            .where(ExtensionRequest.status == "pending", TaskRecord.state == "ready")
-            .order_by(ExtensionRequest.created_at)
-            .limit(limit)
+            .where(
+                ExtensionRequest.status == "pending",
+                TaskRecord.state == "ready",
+                or_(Case.review_unit_key.in_(review_units), Case.grid_key.in_(grids)),
+            )
         )
-        return [(request, case, task) for request, case, task in self.session.execute(stmt)]
 
     def pending_for(self, case_id: int) -> Sequence[ExtensionRequest]:
         stmt = select(ExtensionRequest).where(

@@ -78,6 +78,18 @@ class TaskFacts(Protocol):
     assignee: str | None
 
 
+@dataclass(frozen=True)
+class SteerScope:
+    """Where an actor steers (:meth:`Permissions.may_steer`), for narrowing a query: the
+    review units they dispatch for, and the grids their steering reaches."""
+
+    review_units: tuple[str, ...]
+    grids: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.review_units or self.grids)
+
+
 class Permissions:
     """The permission checks, over the org tree and the catalog's role capabilities."""
 
@@ -171,6 +183,18 @@ class Permissions:
         return actor.holds(dispatcher, case.review_unit_key) or self.covers(
             actor, STEER, case.grid_key
         )
+
+    def steer_scope(self, actor: Actor) -> SteerScope:
+        """The cases :meth:`may_steer` admits are those reviewed in ``review_units`` or in
+        one of ``grids``."""
+        dispatcher = self.catalog.lanes["dispatcher"]
+        review_units = tuple(
+            unit
+            for role, unit in actor.grants
+            if unit in self.directory
+            and role == dispatcher.role_for(self.directory.get(unit).level)
+        )
+        return SteerScope(review_units, tuple(self.grids_with(actor, STEER)))
 
     def special_task_issuer(self, actor: Actor, grids: Iterable[Unit]) -> Unit | None:
         """The narrowest unit from which the actor may send a special task to all

@@ -13,6 +13,7 @@ from engine import instances
 from engine import timers as instance_timers
 from engine.instances import Runtime, Transition
 from workflows.adapters.models import Case, ExtensionRequest
+from workflows.adapters.queries import COUNT_CAP
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.case_events import Recipient
 from workflows.domain.deadline_rules import deadline_variables, warning_before
@@ -92,18 +93,36 @@ class PendingExtension:
     asked_by: str  # the person's display name
 
 
-def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> list[PendingExtension]:
+@dataclass(frozen=True)
+class ToDecide:
+    """The oldest requests an actor may decide, and how many wait in all (exact up to
+    ``COUNT_CAP``, past it ``more``)."""
+
+    items: list[PendingExtension]
+    total: int = 0
+    more: bool = False
+
+
+PENDING_SHOWN = 10  # the inbox shows the oldest requests; deciding one brings the next
+
+
+def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> ToDecide:
     """The requests the actor may approve or refuse (dispatchers and supervisors above the
-    case), oldest first."""
+    case: :meth:`Permissions.steer_scope`), oldest first."""
+    scope = ctx.permissions.steer_scope(actor)
+    if not scope:
+        return ToDecide([])
     with ctx.uow() as uow:
-        mine = [
-            (r, c, t) for r, c, t in uow.extensions.pending() if ctx.permissions.may_steer(actor, c)
-        ]
-        names = uow.users.display_names({r.requested_by for r, _c, _t in mine})
-        return [
+        found = uow.extensions.pending(scope.review_units, scope.grids, PENDING_SHOWN)
+        total = len(found)
+        if total == PENDING_SHOWN:
+            total = uow.extensions.count_pending(scope.review_units, scope.grids, COUNT_CAP + 1)
+        names = uow.users.display_names({r.requested_by for r, _c, _t in found})
+        items = [
             PendingExtension(r, c, t.title, t.due_at, names.get(r.requested_by, r.requested_by))
-            for r, c, t in mine
+            for r, c, t in found
         ]
+        return ToDecide(items, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
 def pending_extension(ctx: GridcaseContext, task_id: str) -> ExtensionRequest | None:
