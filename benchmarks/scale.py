@@ -1,8 +1,9 @@
 """Inboxes and lists at scale: a million cases over the district with the task rows the closed
-loop leaves (bulk-inserted, PostgreSQL only), then a hundred thousand more reports waiting in
-one community's review queue. Each stage times the inbox pages, the supervisors' console and
-the case query as their users open them (server time through the WSGI app) and keeps the
-query plans of the inbox (EXPLAIN ANALYZE) in ``<data>/bench-scale-plans.txt``.
+loop leaves and some requests for more time (bulk-inserted, PostgreSQL only), then a hundred
+thousand more reports waiting in one community's review queue. Each stage times the inbox
+pages, the supervisors' console and the case query as their users open them (server time
+through the WSGI app) and keeps the query plans of the inbox (EXPLAIN ANALYZE) in
+``<data>/bench-scale-plans.txt``.
 
     python benchmarks/with_servers.py scale --cases 1000000 --one-inbox 100000
 """
@@ -69,6 +70,20 @@ JOIN org_units u ON u.key = s.unit
 WHERE c.id > :after AND s.shown
 """
 
+# One case in twenty asked for more time on its department's steps: pending while the step
+# waits, decided once it is done (decided ones pile up, as they do over the years).
+SQL_EXTENSIONS = """
+INSERT INTO extension_requests (case_id, task_id, requested_by, reason, requested_until,
+    status, decided_by, decided_at, comment, created_at)
+SELECT c.id, t.id, 'dh-cg', '等配件', t.due_at + INTERVAL '2 days',
+    CASE WHEN t.state = 'ready' THEN 'pending' ELSE 'approved' END,
+    CASE WHEN t.state = 'ready' THEN NULL ELSE 'cd01' END,
+    CASE WHEN t.state = 'ready' THEN NULL ELSE t.created_at + INTERVAL '3 hours' END,
+    '', t.created_at + INTERVAL '1 hour'
+FROM cases c JOIN tasks t ON t.instance_id = c.instance_id
+WHERE c.id > :after AND c.id % 20 = 0 AND t.element_id IN ('sign', 'handle')
+"""
+
 
 def seed(ctx: GridcaseContext, count: int, **narrow: Any) -> float:
     """Cases (as the indicator benchmark makes them), one instance each and their task rows;
@@ -85,7 +100,7 @@ def seed(ctx: GridcaseContext, count: int, **narrow: Any) -> float:
     shift = (last_instance or 0) - after
     with ctx.uow() as uow:
         params = {"after": after, "shift": shift, "version": version}
-        for statement in (SQL_INSTANCES, SQL_LINK, SQL_TASKS):
+        for statement in (SQL_INSTANCES, SQL_LINK, SQL_TASKS, SQL_EXTENSIONS):
             uow.session.execute(text(statement), params)
         uow.session.execute(
             text(
@@ -94,7 +109,7 @@ def seed(ctx: GridcaseContext, count: int, **narrow: Any) -> float:
         )
         uow.commit()
     with ctx.db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("cases", "process_instances", "tasks"):
+        for table in ("cases", "process_instances", "tasks", "extension_requests"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     return time.perf_counter() - began
 
@@ -169,6 +184,7 @@ def measure(
     pages = [
         ("cd01", "/inbox", "page: inbox (cd01)"),
         ("dh-cg", "/inbox", "page: inbox (dh-cg)"),
+        ("sup01", "/inbox", "page: inbox (sup01)"),
         ("sup01", "/console", "page: supervisors' console (sup01)"),
         ("sup01", "/console/heat/closed_loop.json", "page: heatmap data (sup01)"),
         ("cmd01", "/cases", "page: case query (cmd01)"),

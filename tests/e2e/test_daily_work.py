@@ -170,7 +170,9 @@ def test_a_request_for_more_time_lapses_when_the_step_is_done(ctx: GridcaseConte
     handle = ready(ctx, number)[0]
     assert deadlines.extensions_to_decide(ctx, load_actor(ctx, "cd01")).items == []
     assert deadlines.pending_extension(ctx, handle.id) is None
-    with pytest.raises(ConflictError):
+    assert deadlines.lapse_moved_on(ctx) == 1  # the sweep's chore, then none is left
+    assert deadlines.lapse_moved_on(ctx) == 0
+    with pytest.raises(ConflictError, match="lapsed"):
         deadlines.decide_extension(ctx, load_actor(ctx, "cd01"), asked.id, True)
     assert ready(ctx, number)[0].due_at == handle.due_at  # nothing moved
     again = deadlines.request_extension(  # a new request on the new step is possible

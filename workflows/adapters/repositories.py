@@ -443,9 +443,33 @@ class ExtensionRepository:
         return [(request, case, task) for request, case, task in rows]
 
     def count_pending(self, review_units: Collection[str], grids: Collection[str], cap: int) -> int:
-        """How many :meth:`pending` would list, counted up to ``cap``."""
-        found = self._pending(review_units, grids, ExtensionRequest.id).limit(cap).subquery()
+        """How many requests wait for a decision on cases reviewed in ``review_units`` or in
+        ``grids``, counted up to ``cap``. Unlike :meth:`pending` it does not look at the
+        steps: one done since the last :meth:`lapse_moved_on` is still counted. (Joined to
+        the waiting steps, PostgreSQL misjudges how many match and hashes every one.)"""
+        found = (
+            select(ExtensionRequest.id)
+            .join(Case, Case.id == ExtensionRequest.case_id)
+            .where(ExtensionRequest.status == "pending", _in_scope(review_units, grids))
+            .order_by(ExtensionRequest.created_at)
+            .limit(cap)
+            .subquery()
+        )
         return self.session.scalar(select(func.count()).select_from(found)) or 0
+
+    def lapse_moved_on(self) -> int:
+        """Mark lapsed the pending requests whose step is done (the handler finished
+        anyway), so that they leave the index of pending ones; how many."""
+        waits = select(TaskRecord.id).where(
+            TaskRecord.id == ExtensionRequest.task_id, TaskRecord.state == "ready"
+        )
+        stmt = (
+            update(ExtensionRequest)
+            .where(ExtensionRequest.status == "pending", ~waits.exists())
+            .values(status="lapsed")
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.execute(stmt).rowcount or 0
 
     @staticmethod
     def _pending(review_units: Collection[str], grids: Collection[str], *columns: Any) -> Select:
@@ -456,7 +480,7 @@ class ExtensionRepository:
             .where(
                 ExtensionRequest.status == "pending",
                 TaskRecord.state == "ready",
-                or_(Case.review_unit_key.in_(review_units), Case.grid_key.in_(grids)),
+                _in_scope(review_units, grids),
             )
         )
 
@@ -465,6 +489,11 @@ class ExtensionRepository:
             ExtensionRequest.case_id == case_id, ExtensionRequest.status == "pending"
         )
         return self.session.scalars(stmt).all()
+
+
+def _in_scope(review_units: Collection[str], grids: Collection[str]) -> Any:
+    """Cases reviewed in ``review_units`` or in ``grids`` (a :class:`SteerScope`)."""
+    return or_(Case.review_unit_key.in_(review_units), Case.grid_key.in_(grids))
 
 
 class AssessmentRepository:

@@ -13,7 +13,6 @@ from engine import instances
 from engine import timers as instance_timers
 from engine.instances import Runtime, Transition
 from workflows.adapters.models import Case, ExtensionRequest
-from workflows.adapters.queries import COUNT_CAP
 from workflows.adapters.unit_of_work import CaseUnitOfWork
 from workflows.domain.case_events import Recipient
 from workflows.domain.deadline_rules import deadline_variables, warning_before
@@ -96,7 +95,7 @@ class PendingExtension:
 @dataclass(frozen=True)
 class ToDecide:
     """The oldest requests an actor may decide, and how many wait in all (exact up to
-    ``COUNT_CAP``, past it ``more``)."""
+    ``PENDING_COUNTED``, past it ``more``)."""
 
     items: list[PendingExtension]
     total: int = 0
@@ -104,6 +103,7 @@ class ToDecide:
 
 
 PENDING_SHOWN = 10  # the inbox shows the oldest requests; deciding one brings the next
+PENDING_COUNTED = 100  # and counts them up to this: "100+" is all a queue's reader needs
 
 
 def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> ToDecide:
@@ -116,13 +116,24 @@ def extensions_to_decide(ctx: GridcaseContext, actor: Actor) -> ToDecide:
         found = uow.extensions.pending(scope.review_units, scope.grids, PENDING_SHOWN)
         total = len(found)
         if total == PENDING_SHOWN:
-            total = uow.extensions.count_pending(scope.review_units, scope.grids, COUNT_CAP + 1)
+            total = uow.extensions.count_pending(
+                scope.review_units, scope.grids, PENDING_COUNTED + 1
+            )
         names = uow.users.display_names({r.requested_by for r, _c, _t in found})
         items = [
             PendingExtension(r, c, t.title, t.due_at, names.get(r.requested_by, r.requested_by))
             for r, c, t in found
         ]
-        return ToDecide(items, min(total, COUNT_CAP), total > COUNT_CAP)
+        return ToDecide(items, min(total, PENDING_COUNTED), total > PENDING_COUNTED)
+
+
+def lapse_moved_on(ctx: GridcaseContext) -> int:
+    """The sweep's chore: requests whose step is done lapse, so that the inboxes' count
+    and the index of pending requests hold only those still waiting; how many lapsed."""
+    with ctx.uow() as uow:
+        lapsed = uow.extensions.lapse_moved_on()
+        uow.commit()
+    return lapsed
 
 
 def pending_extension(ctx: GridcaseContext, task_id: str) -> ExtensionRequest | None:
@@ -153,6 +164,8 @@ def decide_extension(
         case = uow.cases.get(request.case_id)
         if not ctx.permissions.may_steer(actor, case):
             raise ForbiddenError(f"{actor.username} may not decide extensions of {case.number}")
+        if request.status == "lapsed":
+            raise ConflictError(Phrase("the step has moved on: the request has lapsed"))
         if request.status != "pending":
             raise ConflictError(Phrase("the request has been decided already"))
         if not _live(uow, request):

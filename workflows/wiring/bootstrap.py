@@ -26,7 +26,7 @@ from workflows.domain.calendar import WorkCalendar
 from workflows.domain.catalog import Catalog
 from workflows.domain.org import OrgDirectory
 from workflows.domain.routing import LaneAssigner
-from workflows.services import indicators, notifications, timers
+from workflows.services import deadlines, indicators, notifications, timers
 from workflows.services.context import GridcaseContext, Settings
 from workflows.wiring.settings import SQLITE_PREFIX, settings_from_env
 
@@ -103,6 +103,7 @@ def _bind_inline_handlers(queue: InlineJobQueue, ctx: GridcaseContext) -> None:
         timers.fire_all_due(ctx)
         notifications.resend_pending(ctx, notifications.OUTBOX_GRACE)
         indicators.settle_rollup(ctx)
+        deadlines.lapse_moved_on(ctx)
 
     queue.poll = poll
 

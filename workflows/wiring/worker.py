@@ -21,7 +21,7 @@ from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 
 from engine.job_queue import QUEUE_NAME
-from workflows.services import indicators, notifications, timers
+from workflows.services import deadlines, indicators, notifications, timers
 from workflows.services.context import GridcaseContext
 from workflows.wiring import jobs
 
@@ -64,6 +64,7 @@ def _sweep_forever(ctx: GridcaseContext, stop: threading.Event) -> None:
             if resent:
                 log.info("sweep re-sent %d notice deliveries", resent)
             indicators.settle_rollup(ctx)
+            deadlines.lapse_moved_on(ctx)
         except Exception:  # keep sweeping through database or Redis hiccups
             log.exception("timer sweep failed")
 
