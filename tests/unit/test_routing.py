@@ -111,9 +111,12 @@ def test_the_steering_scope_admits_what_may_steer_admits(catalog: Catalog) -> No
         Actor(5, "odd", "odd", (("community_dispatcher", "S"),)),  # a role of another level
     ]
     cases = [SimpleNamespace(review_unit_key=r, grid_key="G") for r in ("C", "S", "D")]
+    steered = {"cd": ["C"], "sd": ["S"], "sup": ["C", "S", "D"], "gw": [], "odd": []}
     for actor in actors:
         scope = permissions.steer_scope(actor)
         for case in cases:
             narrowed = case.review_unit_key in scope.review_units or case.grid_key in scope.grids
             assert narrowed == permissions.may_steer(actor, case), (actor.username, case)
+        admitted = [c.review_unit_key for c in cases if permissions.may_steer(actor, c)]
+        assert admitted == steered[actor.username]
     assert not permissions.steer_scope(actors[3])  # a grid worker's inbox asks nothing

@@ -492,7 +492,8 @@ class ExtensionRepository:
 
 
 def _in_scope(review_units: Collection[str], grids: Collection[str]) -> Any:
-    """Cases reviewed in ``review_units`` or in ``grids`` (a :class:`SteerScope`)."""
+    """Cases reviewed in ``review_units`` or in ``grids``: :meth:`SteerScope.admits` in
+    SQL."""
     return or_(Case.review_unit_key.in_(review_units), Case.grid_key.in_(grids))
 
 

@@ -80,14 +80,17 @@ class TaskFacts(Protocol):
 
 @dataclass(frozen=True)
 class SteerScope:
-    """Where an actor steers (:meth:`Permissions.may_steer`), for narrowing a query: the
-    review units they dispatch for, and the grids their steering reaches."""
+    """Where an actor steers: the review units they dispatch for, and the grids their
+    ``steer`` reaches. A query narrows by it the way :meth:`admits` decides."""
 
     review_units: tuple[str, ...]
     grids: tuple[str, ...]
 
     def __bool__(self) -> bool:
         return bool(self.review_units or self.grids)
+
+    def admits(self, case: CaseFacts) -> bool:
+        return case.review_unit_key in self.review_units or case.grid_key in self.grids
 
 
 class Permissions:
@@ -178,15 +181,11 @@ class Permissions:
     def may_steer(self, actor: Actor, case: CaseFacts) -> bool:
         """Decide extensions, suspend and resume: the dispatcher of the case's level, or
         whoever steers above its grid."""
-        level = self.directory.get(case.review_unit_key).level
-        dispatcher = self.catalog.lanes["dispatcher"].role_for(level)
-        return actor.holds(dispatcher, case.review_unit_key) or self.covers(
-            actor, STEER, case.grid_key
-        )
+        return self.steer_scope(actor).admits(case)
 
     def steer_scope(self, actor: Actor) -> SteerScope:
-        """The cases :meth:`may_steer` admits are those reviewed in ``review_units`` or in
-        one of ``grids``."""
+        """The units where the actor holds the dispatcher role of the unit's level, and
+        the grids their ``steer`` reaches."""
         dispatcher = self.catalog.lanes["dispatcher"]
         review_units = tuple(
             unit
