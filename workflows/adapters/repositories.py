@@ -445,8 +445,8 @@ class ExtensionRepository:
     def count_pending(self, review_units: Collection[str], grids: Collection[str], cap: int) -> int:
         """How many requests wait for a decision on cases reviewed in ``review_units`` or in
         ``grids``, counted up to ``cap``. Unlike :meth:`pending` it does not look at the
-        steps: one done since the last :meth:`lapse_moved_on` is still counted. (Joined to
-        the waiting steps, PostgreSQL misjudges how many match and hashes every one.)"""
+        steps: one done since the sweep last lapsed such requests is still counted. (Joined
+        to the waiting steps, PostgreSQL misjudges how many match and hashes every one.)"""
         found = (
             select(ExtensionRequest.id)
             .join(Case, Case.id == ExtensionRequest.case_id)
@@ -457,19 +457,24 @@ class ExtensionRepository:
         )
         return self.session.scalar(select(func.count()).select_from(found)) or 0
 
-    def lapse_moved_on(self) -> int:
-        """Mark lapsed the pending requests whose step is done (the handler finished
-        anyway), so that they leave the index of pending ones; how many."""
+    def moved_on(self) -> list[int]:
+        """The pending requests whose step is done (the handler finished anyway)."""
         waits = select(TaskRecord.id).where(
             TaskRecord.id == ExtensionRequest.task_id, TaskRecord.state == "ready"
         )
+        stmt = select(ExtensionRequest.id).where(
+            ExtensionRequest.status == "pending", ~waits.exists()
+        )
+        return list(self.session.scalars(stmt))
+
+    def lapse(self, request_ids: Collection[int]) -> None:
         stmt = (
             update(ExtensionRequest)
-            .where(ExtensionRequest.status == "pending", ~waits.exists())
+            .where(ExtensionRequest.id.in_(request_ids), ExtensionRequest.status == "pending")
             .values(status="lapsed")
             .execution_options(synchronize_session=False)
         )
-        return self.session.execute(stmt).rowcount or 0
+        self.session.execute(stmt)
 
     @staticmethod
     def _pending(review_units: Collection[str], grids: Collection[str], *columns: Any) -> Select:

@@ -131,9 +131,11 @@ def lapse_moved_on(ctx: GridcaseContext) -> int:
     """The sweep's chore: requests whose step is done lapse, so that the inboxes' count
     and the index of pending requests hold only those still waiting; how many lapsed."""
     with ctx.uow() as uow:
-        lapsed = uow.extensions.lapse_moved_on()
-        uow.commit()
-    return lapsed
+        lapsed = uow.extensions.moved_on()
+        if lapsed:  # the embedded poll asks every second: mostly a read, no write
+            uow.extensions.lapse(lapsed)
+            uow.commit()
+        return len(lapsed)
 
 
 def pending_extension(ctx: GridcaseContext, task_id: str) -> ExtensionRequest | None:
